@@ -1,0 +1,42 @@
+"""The ORM rows of the metadata store, for the stages that read and write records.
+
+Defined in ``_models.py``; this module is the public name other packages import them by.
+"""
+
+from loopml.store._models import (
+    AuditEventRow,
+    Base,
+    DatasetRow,
+    DatasetVersionRow,
+    ExperimentRow,
+    LatestMetricRow,
+    MetricRow,
+    ModelAliasRow,
+    ModelRow,
+    ModelVersionRow,
+    ParamRow,
+    ProjectRow,
+    RunArtifactRow,
+    RunInputRow,
+    RunRow,
+    TagRow,
+)
+
+__all__ = [
+    "AuditEventRow",
+    "Base",
+    "DatasetRow",
+    "DatasetVersionRow",
+    "ExperimentRow",
+    "LatestMetricRow",
+    "MetricRow",
+    "ModelAliasRow",
+    "ModelRow",
+    "ModelVersionRow",
+    "ParamRow",
+    "ProjectRow",
+    "RunArtifactRow",
+    "RunInputRow",
+    "RunRow",
+    "TagRow",
+]
