@@ -75,6 +75,22 @@ def test_a_non_numeric_metric_value_is_refused_and_nothing_is_written(
     assert metric_history(run.id) == []
 
 
+def test_a_refused_value_creates_no_metric_series(stores: Stores) -> None:
+    import sqlalchemy as sa
+
+    from loopml.store.models import MetricSeriesRow
+
+    with start_run("no-series") as run:
+        with pytest.raises(InvalidValueError):
+            run.log_metric("loss", "high")  # type: ignore[arg-type]
+        run.log_metric("acc", 0.5)
+    with stores.metadata.session() as session:
+        keys = session.scalars(
+            sa.select(MetricSeriesRow.key).where(MetricSeriesRow.run_id == run.id)
+        ).all()
+    assert keys == ["acc"]
+
+
 @pytest.mark.parametrize("key", ["", "   ", "a" * 256, "new\nline", 3])
 def test_malformed_metric_names_are_refused(stores: Stores, key: object) -> None:
     with start_run("bad-keys") as run, pytest.raises(InvalidValueError, match="metric name"):

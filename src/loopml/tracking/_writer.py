@@ -1,8 +1,13 @@
 """The background writer that makes metric logging cost about a microsecond per point.
 
-``Run.log_metric`` only appends a tuple to a deque (thread-safe, no lock). One daemon thread
-per metadata store drains the deque every ``interval`` seconds, or as soon as ``max_pending``
-points wait, and writes everything it took in one transaction.
+``Run.log_metric`` only appends a tuple ``(series, value, step, timestamp)`` to a deque
+(thread-safe, no lock); a run registers each new metric series before its first point. One
+daemon thread per metadata store drains the deque every ``interval`` seconds, or as soon as
+``max_pending`` points wait: it resolves new series to ids (own transaction), then writes every
+point it took in one transaction.
+
+``flush()`` puts a ticket in a separate deque. The thread takes the tickets *before* it counts
+the points, so every point enqueued before a ticket is in the batch that ticket waits for.
 
 Durability contract (also in docs/tracking.md):
 - ``flush()`` returns only when every point logged before the call is committed.
@@ -21,11 +26,10 @@ import threading
 import time
 import weakref
 from collections import deque
-from typing import Any
 
 from loopml.core import StoreError
 from loopml.store import MetadataStore
-from loopml.store._metrics import MetricPoint, write_metric_points
+from loopml.store._metrics import MetricPoint, MetricSeries, resolve_series, write_metric_points
 
 _IDLE_EXIT_S = 2.0
 
@@ -49,12 +53,19 @@ class MetricWriter:
         self.store = store
         self.interval = interval
         self.max_pending = max_pending
-        self._queue: deque[Any] = deque()
+        self._queue: deque[MetricPoint] = deque()
         self.append = self._queue.append  # the hot path: one C call, no lock
+        self._tickets: deque[_FlushTicket] = deque()
+        self._new_series: deque[MetricSeries] = deque()
+        self._in_flight = False  # True from before the thread takes points until they commit
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._closed = False
+
+    def register_series(self, series: MetricSeries) -> None:
+        """Announce a series before its first point is queued."""
+        self._new_series.append(series)
 
     def add(self, point: MetricPoint) -> None:
         """Queue one point (``Run.log_metric`` inlines this for speed)."""
@@ -74,10 +85,11 @@ class MetricWriter:
         Raises:
             StoreError: the points could not be written (they stay queued for a retry).
         """
-        if not self._queue:
+        # Read the queue before the flag: points the thread already took are then seen in flight.
+        if not self._queue and not self._new_series and not self._in_flight:
             return
         ticket = _FlushTicket()
-        self._queue.append(ticket)
+        self._tickets.append(ticket)
         self._start()  # under the lock, so it cannot miss a thread that is just exiting
         self._wake.set()
         if not ticket.done.wait(timeout):
@@ -103,7 +115,7 @@ class MetricWriter:
         while True:
             self._wake.wait(backoff)
             self._wake.clear()
-            if self._queue:
+            if self._queue or self._tickets or self._new_series:
                 idle_since = None
                 backoff = self.interval if self._drain_once() else min(backoff * 2, 5.0)
                 continue
@@ -111,18 +123,27 @@ class MetricWriter:
             idle_since = idle_since or now
             if self._closed or now - idle_since >= _IDLE_EXIT_S:
                 with self._start_lock:
-                    if not self._queue:  # a point that races this exit restarts the thread
+                    if not (self._queue or self._tickets or self._new_series):
                         self._thread = None
                         return
 
     def _drain_once(self) -> bool:
-        queue = self._queue
-        taken = [queue.popleft() for _ in range(len(queue))]
-        points = [item for item in taken if type(item) is tuple]
-        tickets = [item for item in taken if type(item) is _FlushTicket]
+        self._in_flight = True
         try:
+            return self._write_batch()
+        finally:
+            self._in_flight = False
+
+    def _write_batch(self) -> bool:
+        tickets = [self._tickets.popleft() for _ in range(len(self._tickets))]
+        queue = self._queue
+        points = [queue.popleft() for _ in range(len(queue))]
+        series = [self._new_series.popleft() for _ in range(len(self._new_series))]
+        try:
+            resolve_series(self.store, series)
             write_metric_points(self.store, points)
-        except BaseException as exc:  # keep the points; tell every waiting flush why
+        except BaseException as exc:  # keep everything; tell every waiting flush why
+            self._new_series.extendleft(reversed([s for s in series if s.id is None]))
             queue.extendleft(reversed(points))
             for ticket in tickets:
                 ticket.error = exc

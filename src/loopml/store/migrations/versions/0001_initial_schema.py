@@ -46,15 +46,14 @@ def upgrade() -> None:
             autoincrement=True,
             nullable=False,
         ),
-        sa.Column("run_id", sa.String(length=32), nullable=False),
-        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("series_id", sa.BigInteger(), nullable=False),
         sa.Column("value", sa.Float(precision=53), nullable=True),
         sa.Column("step", sa.BigInteger(), nullable=False),
         sa.Column("timestamp", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_metrics")),
     )
     with op.batch_alter_table("metrics", schema=None) as batch_op:
-        batch_op.create_index("ix_metrics_run_id_key_step", ["run_id", "key", "step"], unique=False)
+        batch_op.create_index("ix_metrics_series_id_step", ["series_id", "step"], unique=False)
 
     op.create_table(
         "projects",
@@ -172,6 +171,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("run_id", "key", name=op.f("pk_latest_metrics")),
     )
     op.create_table(
+        "metric_series",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("run_id", sa.String(length=32), nullable=False),
+        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.ForeignKeyConstraint(["run_id"], ["runs.id"], name=op.f("fk_metric_series_run_id_runs")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_metric_series")),
+        sa.UniqueConstraint("run_id", "key", name=op.f("uq_metric_series_run_id_key")),
+    )
+    op.create_table(
         "model_versions",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("model_id", sa.String(length=32), nullable=False),
@@ -267,6 +280,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_model_versions_model_id"))
 
     op.drop_table("model_versions")
+    op.drop_table("metric_series")
     op.drop_table("latest_metrics")
     with op.batch_alter_table("runs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_runs_status"))
@@ -283,7 +297,7 @@ def downgrade() -> None:
     op.drop_table("datasets")
     op.drop_table("projects")
     with op.batch_alter_table("metrics", schema=None) as batch_op:
-        batch_op.drop_index("ix_metrics_run_id_key_step")
+        batch_op.drop_index("ix_metrics_series_id_step")
 
     op.drop_table("metrics")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
