@@ -1,0 +1,42 @@
+"""Every schema revision's snapshot opens with the current code and its records read back."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+
+from loopml.core import Settings
+from loopml.data import get_dataset
+from loopml.registry import get_model, list_model_versions
+from loopml.store import MetadataStore, Stores
+from loopml.tracking import get_run, metric_history, search_runs
+
+SNAPSHOTS = sorted((Path(__file__).parent / "upgrade_assets").glob("*.sqlite"))
+
+
+def test_the_head_revision_has_a_snapshot() -> None:
+    assert f"{MetadataStore.head_revision()}.sqlite" in {p.name for p in SNAPSHOTS}
+
+
+@pytest.mark.parametrize("snapshot", SNAPSHOTS, ids=[p.stem for p in SNAPSHOTS])
+def test_snapshot_upgrades_and_reads_back(snapshot: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copyfile(snapshot, home / "loopml.db")
+    stores = Stores.from_settings(Settings(home=home)).open()
+    assert stores.metadata.current_revision() == MetadataStore.head_revision()
+
+    runs = search_runs("snapshot", order_by="name", stores=stores)
+    assert list(runs["name"]) == ["child", "parent"]
+    parent = get_run(runs.loc[runs["name"] == "parent", "run_id"].item(), stores=stores)
+    assert parent.params == {"seed": "1"} and parent.tags == {"stage": "snapshot"}
+    assert parent.metrics["loss"] == 0.2 and math.isnan(parent.metrics["odd"])
+    assert [p.step for p in metric_history(parent.id, "loss", stores=stores)] == [0, 1, 2, 3, 4]
+    assert len(parent.inputs) == 1
+    assert get_dataset("snapshot-data", stores=stores).num_rows == 4
+    assert get_model("snapshot-model", stores=stores).aliases == {"champion": 1}
+    assert list_model_versions("snapshot-model", stores=stores)[0].source_run_id == parent.id
+    stores.metadata.dispose()
