@@ -4,12 +4,12 @@ The schema itself is owned by the Alembic migrations under ``migrations/``; thes
 match the newest migration (a test compares them). Times are integer milliseconds since the
 epoch, ids are the 32-character hex strings of :func:`loopml.core.new_id`.
 
-``metrics`` is the one high-volume table, so each row is four numbers: the id of its series
-(``metric_series``: one row per run and metric name), value, step and timestamp, with one index
-on two integers and no foreign key (the writer only writes points of series it created). That
-keeps a point about 5x smaller than repeating the run id and metric name in every row, and bulk
-inserts about twice as fast. A NaN value is stored as NULL (SQLite cannot store NaN) and read
-back as NaN.
+Metric points are the one high-volume record. Each metric of a run is a *series*
+(``metric_series``), and its points are stored in *chunks* (``metric_chunks``): packed arrays of
+steps, values and timestamps, one row per series per write batch, as time-series databases do.
+A point costs 24 bytes, NaN and infinities are kept natively, and a batch of 100,000 points is a
+handful of rows. ``latest_metrics`` keeps each series' latest value for search and ordering; a
+NaN latest value is stored there as NULL (SQLite cannot hold NaN in a REAL column).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from sqlalchemy import (
     BigInteger,
     Float,
     ForeignKey,
-    Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -105,16 +105,25 @@ class MetricSeriesRow(Base):
     key: Mapped[str] = mapped_column(NAME)
 
 
-class MetricRow(Base):
-    """One point of a metric series: the only table that grows with every logged value."""
+class MetricChunkRow(Base):
+    """A run of consecutive points of one series, stored as packed arrays.
 
-    __tablename__ = "metrics"
-    __table_args__ = (Index("ix_metrics_series_id_step", "series_id", "step"),)
+    ``steps``, ``values`` and ``timestamps`` are little-endian int64 / float64 / int64 arrays of
+    ``count`` entries each (``encoding`` names the layout, so a later layout can be read beside
+    it). A chunk is what the writer flushes for a series in one batch: 10 series x 10,000 steps
+    written at once are 10 rows, not 100,000.
+    """
+
+    __tablename__ = "metric_chunks"
     id: Mapped[int] = mapped_column(ROW_ID, primary_key=True, autoincrement=True)
-    series_id: Mapped[int] = mapped_column(BigInteger)
-    value: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
-    step: Mapped[int] = mapped_column(BigInteger)
-    timestamp: Mapped[int] = mapped_column(BigInteger)
+    series_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    count: Mapped[int] = mapped_column(Integer)
+    min_step: Mapped[int] = mapped_column(BigInteger)
+    max_step: Mapped[int] = mapped_column(BigInteger)
+    encoding: Mapped[str] = mapped_column(String(16))
+    steps: Mapped[bytes] = mapped_column(LargeBinary)
+    values: Mapped[bytes] = mapped_column(LargeBinary)
+    timestamps: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class LatestMetricRow(Base):

@@ -27,7 +27,6 @@ from loopml.store import (
     record_audit_event,
     safe_relative_path,
 )
-from loopml.store._metrics import MetricSeries
 from loopml.store.models import (
     DatasetVersionRow,
     ParamRow,
@@ -41,6 +40,20 @@ from loopml.tracking._experiments import check_experiment_name, experiment_row_f
 from loopml.tracking._records import RunStatus
 from loopml.tracking._values import check_key, metric_step, metric_value, text_value
 from loopml.tracking._writer import writer_for
+
+_now = time.time
+_POKE_EVERY = 1_000  # points between checks that the writer's queue is not over-full
+
+
+class _KeyState:
+    """What a run keeps per metric key: the writer's handle and the default next step."""
+
+    __slots__ = ("handle", "next_step")
+
+    def __init__(self, handle: int) -> None:
+        self.handle = handle
+        self.next_step = 0
+
 
 _active_runs: contextvars.ContextVar[tuple[Run, ...]] = contextvars.ContextVar(
     "loopml_active_runs", default=()
@@ -66,8 +79,9 @@ class Run:
         self.stores = stores
         self._writer = writer_for(stores.metadata)
         self._append = self._writer.append
-        self._series: dict[str, MetricSeries] = {}
-        self._next_step: dict[str, int] = {}
+        self._series: dict[str, _KeyState] = {}
+        self._countdown = _POKE_EVERY
+        self._writer.attach()
         self._ended = False
         self._token: contextvars.Token[tuple[Run, ...]] | None = None
 
@@ -95,28 +109,50 @@ class Run:
         if series is None:
             series = self._new_series(key)
         if step is None:
-            step = self._next_step.get(key, 0)
+            step = series.next_step
         elif type(step) is not int:
             step = metric_step(key, step)
-        self._next_step[key] = step + 1
-        self._append((series, value, step, timestamp or int(time.time() * 1000)))
-        writer = self._writer
-        if writer._thread is None or len(writer._queue) >= writer.max_pending:
-            writer.poke_if_full()
-
-    def _new_series(self, key: str) -> MetricSeries:
-        series = MetricSeries(self.id, check_key("metric", key))
-        self._writer.register_series(series)
-        self._series[key] = series
-        return series
+        series.next_step = step + 1
+        self._append(
+            (series.handle, value, step, _now() if timestamp is None else timestamp / 1000)
+        )
+        self._countdown -= 1
+        if self._countdown <= 0:
+            self._countdown = _POKE_EVERY
+            self._writer.poke_if_full()
 
     def log_metrics(
         self, metrics: Mapping[str, float], step: int | None = None, *, timestamp: int | None = None
     ) -> None:
-        """Queue one point of each metric in ``metrics``, all at the same step and time."""
-        timestamp = timestamp or now_ms()
+        """Queue one point of each metric in ``metrics``, all at the same step and time.
+
+        The batch form of :meth:`log_metric` for a training loop: about half the cost per point.
+        """
+        if self._ended:
+            self._raise_ended()
+        if step is not None and type(step) is not int:
+            step = metric_step("(all)", step)
+        seconds = _now() if timestamp is None else timestamp / 1000
+        append = self._append
+        known = self._series
         for key, value in metrics.items():
-            self.log_metric(key, value, step, timestamp=timestamp)
+            if type(value) is not float:
+                value = metric_value(key, value)
+            series = known.get(key)
+            if series is None:
+                series = self._new_series(key)
+            point_step = series.next_step if step is None else step
+            series.next_step = point_step + 1
+            append((series.handle, value, point_step, seconds))
+        self._countdown -= len(metrics)
+        if self._countdown <= 0:
+            self._countdown = _POKE_EVERY
+            self._writer.poke_if_full()
+
+    def _new_series(self, key: str) -> _KeyState:
+        state = _KeyState(self._writer.new_series(self.id, check_key("metric", key)).handle)
+        self._series[key] = state
+        return state
 
     def flush(self) -> None:
         """Block until every metric point logged so far is committed to the store."""
@@ -258,6 +294,8 @@ class Run:
             self.flush()
         finally:
             self._ended = True
+            self._writer.detach()
+            self._writer.forget_series(state.handle for state in self._series.values())
             with self.stores.metadata.session(write=True) as session:
                 session.execute(
                     sa.update(RunRow)

@@ -1,7 +1,8 @@
 """The background writer that makes metric logging cost about a microsecond per point.
 
-``Run.log_metric`` only appends a tuple ``(series, value, step, timestamp)`` to a deque
-(thread-safe, no lock); a run registers each new metric series before its first point. One
+``Run.log_metric`` only appends a tuple of numbers ``(series handle, value, step, seconds)`` to
+a deque (thread-safe, no lock); a run registers each new metric series, getting its handle,
+before its first point. One
 daemon thread per metadata store drains the deque every ``interval`` seconds, or as soon as
 ``max_pending`` points wait: it resolves new series to ids (own transaction), then writes every
 point it took in one transaction.
@@ -26,6 +27,7 @@ import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import Iterable
 
 from loopml.core import StoreError
 from loopml.store import MetadataStore
@@ -58,14 +60,39 @@ class MetricWriter:
         self._tickets: deque[_FlushTicket] = deque()
         self._new_series: deque[MetricSeries] = deque()
         self._in_flight = False  # True from before the thread takes points until they commit
+        self._attached = 0  # live runs; the thread never idles out while there are any
+        self._series: dict[int, MetricSeries] = {}  # handle -> series, for live runs
+        self._last_handle = 0
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._closed = False
 
-    def register_series(self, series: MetricSeries) -> None:
-        """Announce a series before its first point is queued."""
+    def attach(self) -> None:
+        """A run starts logging: keep the thread up until :meth:`detach`."""
+        with self._start_lock:
+            self._attached += 1
+        self._start()
+
+    def detach(self) -> None:
+        """A run has ended (after its flush)."""
+        with self._start_lock:
+            self._attached = max(0, self._attached - 1)
+
+    def new_series(self, run_id: str, key: str) -> MetricSeries:
+        """A handle for metric ``key`` of run ``run_id``, to create before its first point."""
+        with self._start_lock:
+            self._last_handle += 1
+            series = MetricSeries(run_id, key, self._last_handle)
+            self._series[series.handle] = series
         self._new_series.append(series)
+        return series
+
+    def forget_series(self, handles: Iterable[int]) -> None:
+        """Drop the handles of a run that has ended and flushed (keeps a long process lean)."""
+        with self._start_lock:
+            for handle in handles:
+                self._series.pop(handle, None)
 
     def add(self, point: MetricPoint) -> None:
         """Queue one point (``Run.log_metric`` inlines this for speed)."""
@@ -73,7 +100,11 @@ class MetricWriter:
         self.poke_if_full()
 
     def poke_if_full(self) -> None:
-        """Start the thread if needed; wake it early when many points wait."""
+        """Start the thread if needed; wake it early when many points wait.
+
+        Runs call this every ~1,000 points, not per point: their thread is kept up by
+        :meth:`attach`, so the check is only about waking early.
+        """
         if self._thread is None:
             self._start()
         if len(self._queue) >= self.max_pending:
@@ -121,7 +152,7 @@ class MetricWriter:
                 continue
             now = time.monotonic()
             idle_since = idle_since or now
-            if self._closed or now - idle_since >= _IDLE_EXIT_S:
+            if self._closed or (not self._attached and now - idle_since >= _IDLE_EXIT_S):
                 with self._start_lock:
                     if not (self._queue or self._tickets or self._new_series):
                         self._thread = None
@@ -141,7 +172,9 @@ class MetricWriter:
         series = [self._new_series.popleft() for _ in range(len(self._new_series))]
         try:
             resolve_series(self.store, series)
-            write_metric_points(self.store, points)
+            with self._start_lock:
+                known = dict(self._series)
+            write_metric_points(self.store, points, known)
         except BaseException as exc:  # keep everything; tell every waiting flush why
             self._new_series.extendleft(reversed([s for s in series if s.id is None]))
             queue.extendleft(reversed(points))

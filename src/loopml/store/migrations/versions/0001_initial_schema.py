@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: 0001
-Revises:
+Revises: (none)
 Create Date: 2026-11-26
 """
 
@@ -39,7 +39,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_audit_events_timestamp"), ["timestamp"], unique=False)
 
     op.create_table(
-        "metrics",
+        "metric_chunks",
         sa.Column(
             "id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
@@ -47,13 +47,17 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("series_id", sa.BigInteger(), nullable=False),
-        sa.Column("value", sa.Float(precision=53), nullable=True),
-        sa.Column("step", sa.BigInteger(), nullable=False),
-        sa.Column("timestamp", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_metrics")),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("min_step", sa.BigInteger(), nullable=False),
+        sa.Column("max_step", sa.BigInteger(), nullable=False),
+        sa.Column("encoding", sa.String(length=16), nullable=False),
+        sa.Column("steps", sa.LargeBinary(), nullable=False),
+        sa.Column("values", sa.LargeBinary(), nullable=False),
+        sa.Column("timestamps", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_metric_chunks")),
     )
-    with op.batch_alter_table("metrics", schema=None) as batch_op:
-        batch_op.create_index("ix_metrics_series_id_step", ["series_id", "step"], unique=False)
+    with op.batch_alter_table("metric_chunks", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_metric_chunks_series_id"), ["series_id"], unique=False)
 
     op.create_table(
         "projects",
@@ -296,10 +300,10 @@ def downgrade() -> None:
     op.drop_table("experiments")
     op.drop_table("datasets")
     op.drop_table("projects")
-    with op.batch_alter_table("metrics", schema=None) as batch_op:
-        batch_op.drop_index("ix_metrics_series_id_step")
+    with op.batch_alter_table("metric_chunks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_metric_chunks_series_id"))
 
-    op.drop_table("metrics")
+    op.drop_table("metric_chunks")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_events_timestamp"))
         batch_op.drop_index(batch_op.f("ix_audit_events_action"))
