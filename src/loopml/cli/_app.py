@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from loopml.cli import _datasets, _db, _experiments, _models, _runs
+from loopml.cli import _data, _datasets, _db, _experiments, _models, _runs
 from loopml.cli._demo import demo
 from loopml.cli._render import error_console
 
@@ -24,6 +24,7 @@ app = typer.Typer(
 app.add_typer(_runs.app, name="runs")
 app.add_typer(_models.app, name="models")
 app.add_typer(_datasets.app, name="datasets")
+app.add_typer(_data.app, name="data")
 app.add_typer(_experiments.app, name="experiments")
 app.add_typer(_db.app, name="db")
 app.command("demo", epilog="Example: loopml demo")(demo)
