@@ -83,7 +83,9 @@ def test_unknown_names_and_versions_list_what_exists(stores: Stores, frame: pd.D
     [
         (pd.DataFrame({"a": [1]}), "bad name!", "dataset name"),
         (pd.DataFrame({"a": [1]}), "", "dataset name"),
-        ([1, 2, 3], "ok", "DataFrame or a pyarrow Table"),
+        ([1, 2, 3], "ok", "iterable of pyarrow RecordBatches"),
+        ("a string", "ok", "RecordBatchReader"),
+        ([], "ok", "at least one"),
         (pd.DataFrame({0: [1]}), "ok", "named by strings"),
         (pd.DataFrame([[1, 2]], columns=["a", "a"]), "ok", "duplicate column"),
         (pd.DataFrame({"a": [object()]}), "ok", "cannot store"),
@@ -93,3 +95,52 @@ def test_bad_input(stores: Stores, data: object, name: str, message: str) -> Non
     with pytest.raises(InvalidValueError, match=message):
         loopml.log_dataset(data, name=name)  # type: ignore[arg-type]
     assert list_datasets() == []
+
+
+def test_a_stream_of_batches_gives_the_same_version_as_the_whole_table(
+    stores: Stores, frame: pd.DataFrame
+) -> None:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    whole = loopml.log_dataset(table, name="people")
+    reader = pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=37))
+    streamed = loopml.log_dataset(reader, name="people")
+    as_generator = loopml.log_dataset(iter(table.to_batches(max_chunksize=101)), name="people")
+    assert whole.id == streamed.id == as_generator.id
+    assert streamed.num_rows == 500
+
+
+def test_a_stream_that_fails_midway_records_nothing(stores: Stores, frame: pd.DataFrame) -> None:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+
+    def batches():  # type: ignore[no-untyped-def]
+        yield table.slice(0, 100).to_batches()[0]
+        raise OSError("the source went away")
+
+    with pytest.raises(OSError, match="went away"):
+        loopml.log_dataset(batches(), name="people")
+    assert list_datasets() == []
+
+
+def test_a_batch_with_other_columns_is_refused(stores: Stores) -> None:
+    first = pa.record_batch({"a": [1, 2]})
+    other = pa.record_batch({"b": ["x"]})
+    with pytest.raises(InvalidValueError, match="same columns"):
+        loopml.log_dataset([first, other], name="mixed")
+    assert list_datasets() == []
+
+
+def test_dataset_path_is_a_verified_local_parquet_file(
+    stores: Stores, frame: pd.DataFrame
+) -> None:
+    import pyarrow.parquet as pq
+
+    from loopml.data import dataset_path
+
+    version = loopml.log_dataset(frame, name="people")
+    with dataset_path("people") as path:
+        assert pq.ParquetFile(path).metadata.num_rows == 500
+    with dataset_path(version) as path:
+        path.chmod(0o644)
+        path.write_bytes(b"garbage")
+    with pytest.raises(IntegrityError), dataset_path("people"):
+        pass

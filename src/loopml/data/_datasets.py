@@ -1,17 +1,23 @@
 """Versioned datasets: tables stored as Parquet, identified by the hash of their content.
 
-The version's identity is the sha256 of the table's canonical Arrow IPC stream (columns, types
-and values; not the Parquet bytes, which vary with compression and writer version, and not the
-pandas metadata). Logging the same content again returns the existing version instead of making
-a new one. The Parquet file is stored in the artifact store by its own sha256 and verified on load.
+The version's identity is the content hash of the table (``_content_hash``: columns, types and
+values; not the Parquet bytes, which vary with compression and writer version, not the pandas
+metadata, and not how the rows were cut into batches). Logging the same content again returns
+the existing version instead of making a new one. The Parquet file is stored in the artifact
+store by its own sha256 and verified on load.
+
+Data can arrive whole (a DataFrame or Arrow Table) or as a stream of record batches (a
+``RecordBatchReader`` or any iterable of batches): a stream is written to Parquet and hashed in
+one pass, batch by batch, so memory stays bounded by the batch size, not the data size.
 """
 
 from __future__ import annotations
 
-import hashlib
+import itertools
 import re
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +28,7 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from loopml.core import InvalidValueError, NotFoundError, new_id, now_ms
+from loopml.data._content_hash import ContentHasher
 from loopml.store import Stores, default_stores, ensure_named_row, record_audit_event
 from loopml.store.models import DatasetRow, DatasetVersionRow
 
@@ -66,41 +73,83 @@ def check_dataset_name(name: object) -> str:
     return name
 
 
-def _as_arrow(data: Any) -> pa.Table:
-    if isinstance(data, pa.Table):
-        return data
+def _as_batches(data: Any) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+    """The schema and the record batches of any accepted input (lazily, for streams)."""
     if isinstance(data, pd.DataFrame):
-        if not all(isinstance(c, str) for c in data.columns):
+        data = _frame_to_table(data)
+    if isinstance(data, pa.Table):
+        return data.schema, iter(data.to_batches())
+    if isinstance(data, pa.RecordBatch):
+        return data.schema, iter([data])
+    if isinstance(data, pa.RecordBatchReader):
+        return data.schema, iter(data)
+    if isinstance(data, Iterable) and not isinstance(data, str | bytes | Mapping):
+        batches = iter(data)
+        first = next(batches, None)
+        if not isinstance(first, pa.RecordBatch):
             raise InvalidValueError(
-                "dataset columns must be named by strings; got "
-                f"{[c for c in data.columns if not isinstance(c, str)][:5]!r}"
+                "log_dataset takes an iterable of pyarrow RecordBatches (with at least one "
+                f"batch, for the schema), not one of {type(first).__name__}"
             )
-        if data.columns.duplicated().any():
-            dupes = sorted(set(data.columns[data.columns.duplicated()]))
-            raise InvalidValueError(f"dataset has duplicate column names: {dupes}")
-        try:
-            return pa.Table.from_pandas(data, preserve_index=None)
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-            raise InvalidValueError(f"cannot store this DataFrame as Parquet: {exc}") from exc
+        return first.schema, itertools.chain([first], batches)
     raise InvalidValueError(
-        f"log_dataset takes a pandas DataFrame or a pyarrow Table, not {type(data).__name__}"
+        "log_dataset takes a pandas DataFrame, a pyarrow Table, a RecordBatchReader or an "
+        f"iterable of RecordBatches, not {type(data).__name__}"
     )
 
 
-def content_hash(table: pa.Table) -> str:
-    """sha256 of the table's columns, types and values (independent of chunking and metadata)."""
-    canonical = table.replace_schema_metadata(None).combine_chunks()
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, canonical.schema) as writer:
-        writer.write_table(canonical)
-    return hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()
+def _frame_to_table(data: pd.DataFrame) -> pa.Table:
+    if not all(isinstance(c, str) for c in data.columns):
+        raise InvalidValueError(
+            "dataset columns must be named by strings; got "
+            f"{[c for c in data.columns if not isinstance(c, str)][:5]!r}"
+        )
+    if data.columns.duplicated().any():
+        dupes = sorted(set(data.columns[data.columns.duplicated()]))
+        raise InvalidValueError(f"dataset has duplicate column names: {dupes}")
+    try:
+        return pa.Table.from_pandas(data, preserve_index=None)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise InvalidValueError(f"cannot store this DataFrame as Parquet: {exc}") from exc
 
 
-def describe_schema(table: pa.Table) -> list[dict[str, Any]]:
-    """``[{name, type, nullable}]`` of the table's columns (Arrow type names)."""
-    return [
-        {"name": f.name, "type": str(f.type), "nullable": bool(f.nullable)} for f in table.schema
-    ]
+@dataclass(frozen=True)
+class _WrittenTable:
+    path: Path
+    schema: pa.Schema
+    content_hash: str
+    num_rows: int
+
+
+def _write_parquet(
+    schema: pa.Schema, batches: Iterator[pa.RecordBatch], path: Path
+) -> _WrittenTable:
+    """Write the batches to Parquet and hash their content in the same pass."""
+    hasher = ContentHasher(schema)
+    try:
+        with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+            for batch in batches:
+                if batch.schema != schema:
+                    batch = _conform(batch, schema)
+                hasher.update(batch)
+                writer.write_batch(batch)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        raise InvalidValueError(f"cannot store this data as Parquet: {exc}") from exc
+    return _WrittenTable(path, schema, hasher.hexdigest(), hasher.rows)
+
+
+def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    if batch.schema.remove_metadata() == schema.remove_metadata():
+        return batch.replace_schema_metadata(schema.metadata)
+    raise InvalidValueError(
+        f"a record batch has schema {batch.schema.remove_metadata()} but the stream started "
+        f"with {schema.remove_metadata()}; every batch of one dataset needs the same columns"
+    )
+
+
+def describe_schema(schema: pa.Schema) -> list[dict[str, Any]]:
+    """``[{name, type, nullable}]`` of the columns (Arrow type names)."""
+    return [{"name": f.name, "type": str(f.type), "nullable": bool(f.nullable)} for f in schema]
 
 
 def _to_record(row: DatasetVersionRow, name: str) -> DatasetVersion:
@@ -120,7 +169,7 @@ def _to_record(row: DatasetVersionRow, name: str) -> DatasetVersion:
 
 
 def log_dataset(
-    data: pd.DataFrame | pa.Table,
+    data: pd.DataFrame | pa.Table | pa.RecordBatchReader | Iterable[pa.RecordBatch],
     *,
     name: str,
     source: Mapping[str, Any] | None = None,
@@ -132,6 +181,8 @@ def log_dataset(
 
     Identical content returns the version that already holds it. ``source`` records where the
     data came from (a path and its hash, a URL, a query); ``parents`` the versions it was made from.
+    A ``RecordBatchReader`` or an iterable of batches is streamed: memory stays bounded by the
+    batch size. Nothing is recorded unless every batch was stored.
 
     Raises:
         InvalidValueError: the name is malformed or the data cannot be stored as Parquet.
@@ -139,14 +190,13 @@ def log_dataset(
     """
     check_dataset_name(name)
     stores = stores or default_stores()
-    table = _as_arrow(data)
-    digest_of_content = content_hash(table)
+    schema, batches = _as_batches(data)
     parent_ids = [p.id if isinstance(p, DatasetVersion) else str(p) for p in parents]
     with tempfile.TemporaryDirectory(prefix="loopml-dataset-") as tmp:
-        path = Path(tmp) / "data.parquet"
-        pq.write_table(table, path, compression="zstd")
-        num_bytes = path.stat().st_size
-        artifact_digest = stores.artifacts.put_file(path)
+        written = _write_parquet(schema, batches, Path(tmp) / "data.parquet")
+        num_bytes = written.path.stat().st_size
+        artifact_digest = stores.artifacts.put_file(written.path)
+    digest_of_content = written.content_hash
     with stores.metadata.session(write=True) as session:
         dataset, _created = ensure_named_row(
             session,
@@ -180,9 +230,9 @@ def log_dataset(
             content_hash=digest_of_content,
             artifact_digest=artifact_digest,
             format=PARQUET_FORMAT,
-            num_rows=table.num_rows,
+            num_rows=written.num_rows,
             num_bytes=num_bytes,
-            schema=describe_schema(table),
+            schema=describe_schema(schema),
             source=dict(source or {"kind": type(data).__module__.split(".")[0]}),
             parents=parent_ids,
             created_at=now_ms(),
@@ -193,7 +243,7 @@ def log_dataset(
             action="dataset.version.create",
             entity_type="dataset_version",
             entity_id=row.id,
-            details={"name": name, "version": row.version, "rows": table.num_rows},
+            details={"name": name, "version": row.version, "rows": written.num_rows},
         )
         return _to_record(row, name)
 
@@ -227,14 +277,31 @@ def get_dataset(
         return _to_record(row, name)
 
 
+@contextmanager
+def dataset_path(
+    name: str | DatasetVersion, version: int | None = None, *, stores: Stores | None = None
+) -> Iterator[Path]:
+    """A local Parquet file of a dataset version, verified against its sha256, for streaming
+    readers (DuckDB, ``pyarrow.parquet.ParquetFile``). Read-only; valid inside the block.
+
+    On a local artifact store this is the stored object itself (verified in place, no copy);
+    on a remote one, a verified temporary copy.
+    """
+    stores = stores or default_stores()
+    record = name if isinstance(name, DatasetVersion) else get_dataset(name, version, stores=stores)
+    local = stores.artifacts.local_path(record.artifact_digest)
+    if local is not None:
+        yield local
+        return
+    with tempfile.TemporaryDirectory(prefix="loopml-dataset-") as tmp:
+        yield stores.artifacts.get_file(record.artifact_digest, Path(tmp) / "data.parquet")
+
+
 def load_dataset(
     name: str | DatasetVersion, version: int | None = None, *, stores: Stores | None = None
 ) -> pd.DataFrame:
     """The content of a dataset version as a DataFrame, after checking its sha256."""
-    stores = stores or default_stores()
-    record = name if isinstance(name, DatasetVersion) else get_dataset(name, version, stores=stores)
-    with tempfile.TemporaryDirectory(prefix="loopml-dataset-") as tmp:
-        path = stores.artifacts.get_file(record.artifact_digest, Path(tmp) / "data.parquet")
+    with dataset_path(name, version, stores=stores) as path:
         return pq.read_table(path).to_pandas()
 
 

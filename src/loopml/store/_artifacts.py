@@ -173,6 +173,19 @@ class ArtifactStore:
             self.get_file(entry["digest"], join_inside(root, safe_relative_path(name)))
         return root
 
+    def local_path(self, digest: str) -> Path | None:
+        """The blob's own file, verified, when the store is on the local disk (else None).
+
+        For readers that stream a large blob (DuckDB over a Parquet file) without copying it.
+        The file is shared: open it read-only.
+        """
+        from fsspec.implementations.local import LocalFileSystem
+
+        if not isinstance(self.fs, LocalFileSystem):
+            return None
+        self.verify(digest)
+        return Path(self._object_path(digest))
+
     def verify(self, digest: str) -> None:
         """Re-hash blob ``digest`` (streaming); raise :class:`IntegrityError` on a mismatch."""
         self._require(digest)
