@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Make sure the servers the tests talk to are up: PostgreSQL on 127.0.0.1:5432 and Redis on
-# 127.0.0.1:6379. Start a stopped one with the machine's own commands; when a server is not
-# installed at all, say so LOUDLY - the tests that need it will then skip, and only those.
+# Make sure what the tests talk to is there: PostgreSQL on 127.0.0.1:5432, Redis on
+# 127.0.0.1:6379, and Debian's Chromium at /usr/bin/chromium for the browser tests. Start a
+# stopped server with the machine's own commands and install a missing Chromium from Debian's
+# packages; when that is impossible, say so LOUDLY - the tests that need it will then skip, and
+# only those.
 set -u
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -34,5 +36,13 @@ if ! port_open 6379; then
       --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
   fi
   wait_port 6379 || loud "NO REDIS on 127.0.0.1:6379 and it could not be started."
+fi
+if [ ! -x /usr/bin/chromium ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+    echo "installing Debian's chromium for the browser tests (once per machine) ..." >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+      >/tmp/loopml-chromium-install.log 2>&1 || true
+  fi
+  [ -x /usr/bin/chromium ] || loud "NO CHROMIUM at /usr/bin/chromium and it could not be installed."
 fi
 exit 0

@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +23,18 @@ PG_SERVER_URL = os.environ.get(
     "LOOPML_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 REDIS_URL = os.environ.get("LOOPML_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+CHROMIUM = "/usr/bin/chromium"
+# As the machine's own probe runs it: no sandbox as root, and nothing that phones home (this
+# machine's network is closed, and those connections would only fail, many at a time).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _postgres_unavailable() -> str | None:
@@ -33,6 +46,23 @@ def _postgres_unavailable() -> str | None:
     except Exception as exc:  # any failure means: no server to test against
         return f"PostgreSQL at {PG_SERVER_URL} is not reachable ({type(exc).__name__}: {exc})"
     return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (headless), shared by the session's tests."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"SKIPPED, NO CHROMIUM: {CHROMIUM} is missing (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
 
 
 @pytest.fixture(scope="session")
