@@ -117,3 +117,18 @@ def test_bad_input_is_one_error_line(
     assert result.code == 1
     assert message in result.err and result.err.startswith("error: ")
     assert len(result.err.strip().splitlines()) == 1
+
+
+def test_validate_uses_the_schema_stored_with_an_earlier_version(cli: CliRunner) -> None:
+    import pandas as pd
+
+    import loopml
+
+    loopml.log_dataset(pd.DataFrame({"age": [20, 35, 50, 64]}), name="stored")
+    loopml.log_dataset(pd.DataFrame({"age": [25, 130, 40, 33]}), name="stored")
+    refused = cli("data", "validate", "stored")
+    assert refused.code == 1 and "no version of 'stored' has a stored schema" in refused.err
+    assert cli("data", "infer-schema", "stored", "--version", "1", "--store").code == 0
+    assert cli("data", "validate", "stored", "--version", "1").code == 0
+    failed = cli("data", "validate", "stored", "--json")
+    assert failed.code == 1 and "schema stored with datasets:/stored/1" in failed.err

@@ -40,3 +40,41 @@ def test_snapshot_upgrades_and_reads_back(snapshot: Path, tmp_path: Path) -> Non
     assert get_model("snapshot-model", stores=stores).aliases == {"champion": 1}
     assert list_model_versions("snapshot-model", stores=stores)[0].source_run_id == parent.id
     stores.metadata.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_upgrades_from_the_first_revision_with_data_in_place() -> None:
+    import uuid
+
+    import sqlalchemy as sa
+
+    from tests.conftest import PG_SERVER_URL, _postgres_unavailable
+
+    reason = _postgres_unavailable()
+    if reason:
+        pytest.skip("SKIPPED, NO POSTGRES: " + reason)
+    schema = f"loopml_upgrade_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_SERVER_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        store = MetadataStore(f"{PG_SERVER_URL}?options=-csearch_path%3D{schema}")
+        store.upgrade("0001")
+        with store.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO datasets (id, name, description, created_at) "
+                    "VALUES ('d1', 'old', '', 0)"
+                )
+            )
+        with pytest.raises(Exception, match="older"):
+            Stores(store, None, Settings()).open()  # type: ignore[arg-type]
+        store.upgrade()
+        assert store.current_revision() == MetadataStore.head_revision()
+        with store.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT name FROM datasets")).scalar() == "old"
+        store.dispose()
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

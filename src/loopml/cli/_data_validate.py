@@ -28,16 +28,26 @@ VersionOption = Annotated[
 
 
 def _rules(
-    dataset: str, *, schema: Path | None, rules: Path | None, reference_version: int | None
+    dataset: str,
+    *,
+    version: int | None,
+    schema: Path | None,
+    rules: Path | None,
+    reference_version: int | None,
 ) -> list[Expectation]:
     from loopml.core import ConfigurationError
-    from loopml.data import get_dataset, infer_schema, load_rules, load_schema
+    from loopml.data import get_dataset, infer_schema, load_rules, load_schema, stored_schema
 
     if schema is None and rules is None and reference_version is None:
-        raise ConfigurationError(
-            "nothing to validate against: give --schema FILE, --rules FILE or "
-            "--reference-version N (a schema inferred from that version)"
-        )
+        found = stored_schema(get_dataset(dataset, version))
+        if found is None:
+            raise ConfigurationError(
+                f"nothing to validate against: no version of {dataset!r} has a stored schema "
+                "(loopml data infer-schema DATASET --store); or give --schema FILE, "
+                "--rules FILE or --reference-version N"
+            )
+        error_console.print(f"checking against the schema stored with {found[1].uri}")
+        return list(found[0].expectations())
     chosen: list[Expectation] = []
     if reference_version is not None:
         chosen += infer_schema(get_dataset(dataset, reference_version)).expectations()
@@ -79,7 +89,9 @@ def validate_command(
     """
     from loopml.data import get_dataset, validate
 
-    chosen = _rules(dataset, schema=schema, rules=rules, reference_version=reference_version)
+    chosen = _rules(
+        dataset, version=version, schema=schema, rules=rules, reference_version=reference_version
+    )
     record = get_dataset(dataset, version)
     with error_console.status(
         f"checking {len(chosen)} rules on {record.uri} ({record.num_rows:,} rows)"
@@ -126,6 +138,10 @@ def infer_schema_command(
     strict: Annotated[
         bool, typer.Option("--strict/--no-strict", help="Refuse columns the schema lacks.")
     ] = True,
+    store: Annotated[
+        bool,
+        typer.Option("--store", help="Keep the schema with the version: later validations use it."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the schema as JSON.")] = False,
 ) -> None:
     """Infer a schema (types, nullability, ranges, categories, uniqueness) from a version."""
@@ -142,10 +158,18 @@ def infer_schema_command(
         )
     if output is not None:
         save_schema(schema, output)
+    if store:
+        from loopml.data import attach_schema
+
+        attach_schema(record, schema)
     if as_json:
         print(schema.to_json(), end="")
         return
-    title = f"schema of {record.uri}" + (f", written to {output}" if output else "")
+    title = (
+        f"schema of {record.uri}"
+        + (f", written to {output}" if output else "")
+        + (", stored with the version" if store else "")
+    )
     headers = ["column", "dtype", "nullable", "range", "allowed", "unique"]
     console.print(table(title, headers, _schema_rows(schema)))
 

@@ -9,6 +9,7 @@ in one place. Third-party exceptions are translated where loopml calls the libra
     LoopmlError
     ├── ConfigurationError          a setting or an argument is not usable
     │   └── InvalidValueError       a value has the wrong type or range (e.g. a text metric)
+    │       └── DataValidationError data broke validation rules (carries the report)
     ├── NotFoundError               a named record does not exist (lists what does)
     ├── ConflictError               the record exists already / a concurrent change won
     ├── StoreError                  the metadata store failed
@@ -34,6 +35,14 @@ class ConfigurationError(LoopmlError):
 
 class InvalidValueError(ConfigurationError, ValueError):
     """A value has the wrong type, format or range."""
+
+
+class DataValidationError(InvalidValueError):
+    """Data broke the rules it was checked against; ``report`` says which, where and how often."""
+
+    def __init__(self, message: str, *, report: object = None) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 class NotFoundError(LoopmlError, LookupError):

@@ -43,6 +43,10 @@ from loopml.data._splits import (
     split_dataset,
     split_frame,
 )
+from loopml.data._stored_schema import (
+    attach_schema,
+    stored_schema,
+)
 from loopml.data._synthetic import (
     Boolean,
     Categorical,
@@ -99,6 +103,7 @@ __all__ = [
     "Uniform",
     "Unique",
     "ValidationReport",
+    "attach_schema",
     "content_hash",
     "dataset_path",
     "expect",
@@ -116,5 +121,6 @@ __all__ = [
     "save_schema",
     "split_dataset",
     "split_frame",
+    "stored_schema",
     "validate",
 ]

@@ -51,6 +51,8 @@ class DatasetVersion:
     source: dict[str, Any] = field(default_factory=dict)
     parents: list[str] = field(default_factory=list)
     created_at: int = 0
+    schema_digest: str | None = None
+    """sha256 of the validation schema attached to this version (see ``attach_schema``)."""
 
     @property
     def uri(self) -> str:
@@ -165,6 +167,7 @@ def _to_record(row: DatasetVersionRow, name: str) -> DatasetVersion:
         source=dict(row.source or {}),
         parents=list(row.parents or []),
         created_at=row.created_at,
+        schema_digest=row.schema_digest,
     )
 
 

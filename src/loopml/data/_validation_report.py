@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from loopml.core import InvalidValueError
+from loopml.core import DataValidationError
 from loopml.data._expectations import Expectation
 
 if TYPE_CHECKING:
@@ -138,13 +138,16 @@ class ValidationReport:
         """Return the report when it passed; raise when a rule did not hold.
 
         Raises:
-            InvalidValueError: naming the first failures, so a pipeline step stops with a reason.
+            DataValidationError: naming the first failures (``.report`` holds this report), so
+                a pipeline step stops with a reason.
         """
         if self.passed:
             return self
         shown = "; ".join(f"{r.rule} {r.column}: {r.message}" for r in self.failures[:5])
         more = f" (and {len(self.failures) - 5} more)" if len(self.failures) > 5 else ""
-        raise InvalidValueError(f"validation failed, {self.summary()}. {shown}{more}")
+        raise DataValidationError(
+            f"validation failed, {self.summary()}. {shown}{more}", report=self
+        )
 
     def table(self, *, include_passed: bool = False) -> Table:
         """A rich table of the results (the failures only, unless ``include_passed``)."""

@@ -173,6 +173,8 @@ class DatasetVersionRow(Base):
     source: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     parents: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[int] = mapped_column(BigInteger)
+    schema_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The validation schema stored with this version (revision 0002), if one was attached."""
 
 
 class RunInputRow(Base):
