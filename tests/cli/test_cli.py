@@ -32,6 +32,11 @@ COMMANDS = [
     ["db", "upgrade"],
     ["db", "status"],
     ["demo"],
+    ["data"],
+    ["data", "split"],
+    ["data", "validate"],
+    ["data", "infer-schema"],
+    ["data", "clean"],
 ]
 
 

@@ -129,9 +129,7 @@ def test_a_batch_with_other_columns_is_refused(stores: Stores) -> None:
     assert list_datasets() == []
 
 
-def test_dataset_path_is_a_verified_local_parquet_file(
-    stores: Stores, frame: pd.DataFrame
-) -> None:
+def test_dataset_path_is_a_verified_local_parquet_file(stores: Stores, frame: pd.DataFrame) -> None:
     import pyarrow.parquet as pq
 
     from loopml.data import dataset_path

@@ -1,5 +1,7 @@
 """Data: versioned datasets (Parquet, content-hashed); connectors, validation, cleaning next."""
 
+from typing import TYPE_CHECKING, Any
+
 from loopml.data._content_hash import ContentHasher, content_hash
 from loopml.data._datasets import (
     DatasetVersion,
@@ -70,20 +72,58 @@ from loopml.data._validation_report import (
     ValidationReport,
 )
 
+if TYPE_CHECKING:
+    from loopml.data._cleaning import (
+        AddNoise,
+        Cleaner,
+        CleaningConfig,
+        CleaningReport,
+        ClipOutliers,
+        DateTimeParts,
+        DropDuplicates,
+        DropMissingColumns,
+        DropMissingRows,
+        DropOutliers,
+        ImputeMissing,
+        OneHotEncode,
+        OrdinalEncode,
+        ScaleNumeric,
+        SMOTEOversample,
+        StepReport,
+        TargetEncode,
+        clean_dataset,
+        cleaner_from_config,
+        load_cleaner,
+        load_cleaning_config,
+        make_cleaner,
+        parse_cleaning_config,
+    )
+
 __all__ = [
+    "AddNoise",
     "Between",
     "Boolean",
     "Categorical",
+    "Cleaner",
+    "CleaningConfig",
+    "CleaningReport",
+    "ClipOutliers",
     "ColumnExists",
     "ColumnSchema",
     "CompareColumns",
     "ContentHasher",
     "DTYPES",
     "DatasetVersion",
+    "DateTimeParts",
     "Dates",
     "Distribution",
+    "DropDuplicates",
+    "DropMissingColumns",
+    "DropMissingRows",
+    "DropOutliers",
     "Dtype",
     "Expectation",
+    "ImputeMissing",
     "InSet",
     "LinearTarget",
     "LogNormal",
@@ -93,17 +133,25 @@ __all__ = [
     "NoExtraColumns",
     "Normal",
     "NotNull",
+    "OneHotEncode",
+    "OrdinalEncode",
     "Poisson",
     "RuleResult",
     "RuleStatus",
+    "SMOTEOversample",
+    "ScaleNumeric",
     "Schema",
     "Split",
     "SplitFrames",
+    "StepReport",
+    "TargetEncode",
     "TargetRule",
     "Uniform",
     "Unique",
     "ValidationReport",
     "attach_schema",
+    "clean_dataset",
+    "cleaner_from_config",
     "content_hash",
     "dataset_path",
     "expect",
@@ -112,15 +160,55 @@ __all__ = [
     "infer_schema",
     "list_dataset_versions",
     "list_datasets",
+    "load_cleaner",
+    "load_cleaning_config",
     "load_dataset",
     "load_rules",
     "load_schema",
     "log_dataset",
+    "make_cleaner",
     "make_synthetic",
     "oversample_smote",
+    "parse_cleaning_config",
     "save_schema",
     "split_dataset",
     "split_frame",
     "stored_schema",
     "validate",
 ]
+
+_CLEANING_NAMES = frozenset(
+    {
+        "AddNoise",
+        "CleaningConfig",
+        "CleaningReport",
+        "Cleaner",
+        "ClipOutliers",
+        "DateTimeParts",
+        "DropDuplicates",
+        "DropMissingColumns",
+        "DropMissingRows",
+        "DropOutliers",
+        "ImputeMissing",
+        "OneHotEncode",
+        "OrdinalEncode",
+        "SMOTEOversample",
+        "ScaleNumeric",
+        "StepReport",
+        "TargetEncode",
+        "clean_dataset",
+        "cleaner_from_config",
+        "load_cleaner",
+        "load_cleaning_config",
+        "make_cleaner",
+        "parse_cleaning_config",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CLEANING_NAMES:
+        from loopml.data import _cleaning
+
+        return getattr(_cleaning, name)
+    raise AttributeError(f"module 'loopml.data' has no attribute {name!r}")
