@@ -98,6 +98,32 @@ if TYPE_CHECKING:
         make_cleaner,
         parse_cleaning_config,
     )
+from loopml.data._crawl import (
+    crawl,
+)
+from loopml.data._crawl_robots import (
+    RobotsRefusedError,
+)
+from loopml.data._files import (
+    ingest_csv,
+    ingest_files,
+    ingest_jsonl,
+    ingest_parquet,
+)
+from loopml.data._http import (
+    CursorPagination,
+    LinkHeaderPagination,
+    OffsetPagination,
+    PagePagination,
+    ingest_http,
+)
+from loopml.data._http_fetch import (
+    FetchError,
+    RetryPolicy,
+)
+from loopml.data._sql import (
+    ingest_sql,
+)
 
 __all__ = [
     "AddNoise",
@@ -112,6 +138,7 @@ __all__ = [
     "ColumnSchema",
     "CompareColumns",
     "ContentHasher",
+    "CursorPagination",
     "DTYPES",
     "DatasetVersion",
     "DateTimeParts",
@@ -123,9 +150,11 @@ __all__ = [
     "DropOutliers",
     "Dtype",
     "Expectation",
+    "FetchError",
     "ImputeMissing",
     "InSet",
     "LinearTarget",
+    "LinkHeaderPagination",
     "LogNormal",
     "LogisticTarget",
     "MatchesRegex",
@@ -133,9 +162,13 @@ __all__ = [
     "NoExtraColumns",
     "Normal",
     "NotNull",
+    "OffsetPagination",
     "OneHotEncode",
     "OrdinalEncode",
+    "PagePagination",
     "Poisson",
+    "RetryPolicy",
+    "RobotsRefusedError",
     "RuleResult",
     "RuleStatus",
     "SMOTEOversample",
@@ -153,11 +186,18 @@ __all__ = [
     "clean_dataset",
     "cleaner_from_config",
     "content_hash",
+    "crawl",
     "dataset_path",
     "expect",
     "expectation_from_dict",
     "get_dataset",
     "infer_schema",
+    "ingest_csv",
+    "ingest_files",
+    "ingest_http",
+    "ingest_jsonl",
+    "ingest_parquet",
+    "ingest_sql",
     "list_dataset_versions",
     "list_datasets",
     "load_cleaner",
