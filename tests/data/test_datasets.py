@@ -142,3 +142,28 @@ def test_dataset_path_is_a_verified_local_parquet_file(stores: Stores, frame: pd
         path.write_bytes(b"garbage")
     with pytest.raises(IntegrityError), dataset_path("people"):
         pass
+
+
+def test_streamed_small_batches_become_few_row_groups(stores: Stores) -> None:
+    import pyarrow.parquet as pq
+
+    from loopml.data import dataset_path
+
+    batches = [pa.record_batch({"x": list(range(i * 1000, (i + 1) * 1000))}) for i in range(300)]
+    version = loopml.log_dataset(iter(batches), name="many-batches")
+    with dataset_path(version) as path:
+        metadata = pq.ParquetFile(path).metadata
+    assert metadata.num_rows == 300_000
+    assert metadata.num_row_groups == 3  # 131,072-row groups, not 300 groups of 1,000
+
+
+def test_an_unknown_parent_fails_before_the_stream_is_read(stores: Stores) -> None:
+    consumed = []
+
+    def batches():  # type: ignore[no-untyped-def]
+        consumed.append(True)
+        yield pa.record_batch({"x": [1]})
+
+    with pytest.raises(NotFoundError, match="dataset version"):
+        loopml.log_dataset(batches(), name="orphan", parents=["f" * 32])
+    assert consumed == [True]  # only the first batch, for the schema

@@ -123,18 +123,31 @@ class _WrittenTable:
     num_rows: int
 
 
+ROW_GROUP_ROWS = 131_072
+"""Rows per Parquet row group: streamed batches are buffered up to this before a group is cut,
+so a CSV read in small blocks does not become thousands of tiny row groups."""
+
+
 def _write_parquet(
     schema: pa.Schema, batches: Iterator[pa.RecordBatch], path: Path
 ) -> _WrittenTable:
     """Write the batches to Parquet and hash their content in the same pass."""
     hasher = ContentHasher(schema)
+    pending: list[pa.RecordBatch] = []
+    pending_rows = 0
     try:
         with pq.ParquetWriter(path, schema, compression="zstd") as writer:
             for batch in batches:
                 if batch.schema != schema:
                     batch = _conform(batch, schema)
                 hasher.update(batch)
-                writer.write_batch(batch)
+                pending.append(batch)
+                pending_rows += batch.num_rows
+                if pending_rows >= ROW_GROUP_ROWS:
+                    writer.write_table(pa.Table.from_batches(pending, schema=schema))
+                    pending, pending_rows = [], 0
+            if pending or hasher.rows == 0:
+                writer.write_table(pa.Table.from_batches(pending, schema=schema))
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
         raise InvalidValueError(f"cannot store this data as Parquet: {exc}") from exc
     return _WrittenTable(path, schema, hasher.hexdigest(), hasher.rows)
@@ -185,7 +198,9 @@ def log_dataset(
     Identical content returns the version that already holds it. ``source`` records where the
     data came from (a path and its hash, a URL, a query); ``parents`` the versions it was made from.
     A ``RecordBatchReader`` or an iterable of batches is streamed: memory stays bounded by the
-    batch size. Nothing is recorded unless every batch was stored.
+    batch size. Nothing is recorded unless every batch was stored. ``source`` is read only after
+    the stream is consumed, so a connector may fill in what it learns while reading (row
+    counts, skipped lines); parent ids are checked before any data is written.
 
     Raises:
         InvalidValueError: the name is malformed or the data cannot be stored as Parquet.
@@ -195,6 +210,7 @@ def log_dataset(
     stores = stores or default_stores()
     schema, batches = _as_batches(data)
     parent_ids = [p.id if isinstance(p, DatasetVersion) else str(p) for p in parents]
+    _check_parents_exist(parent_ids, stores)
     with tempfile.TemporaryDirectory(prefix="loopml-dataset-") as tmp:
         written = _write_parquet(schema, batches, Path(tmp) / "data.parquet")
         num_bytes = written.path.stat().st_size
@@ -249,6 +265,20 @@ def log_dataset(
             details={"name": name, "version": row.version, "rows": written.num_rows},
         )
         return _to_record(row, name)
+
+
+def _check_parents_exist(parent_ids: Sequence[str], stores: Stores) -> None:
+    if not parent_ids:
+        return
+    with stores.metadata.session() as session:
+        found = set(
+            session.scalars(
+                sa.select(DatasetVersionRow.id).where(DatasetVersionRow.id.in_(parent_ids))
+            )
+        )
+    for parent_id in parent_ids:
+        if parent_id not in found:
+            raise NotFoundError("dataset version", parent_id)
 
 
 def get_dataset(
