@@ -34,6 +34,7 @@ from loopml.store import MetadataStore
 from loopml.store._metrics import MetricPoint, MetricSeries, resolve_series, write_metric_points
 
 _IDLE_EXIT_S = 2.0
+_EXIT_FLUSH_TIMEOUT_S = 60.0  # a wedged database must not hang interpreter exit forever
 
 
 class _FlushTicket:
@@ -186,10 +187,10 @@ class MetricWriter:
             ticket.done.set()
         return True
 
-    def close(self) -> None:
+    def close(self, timeout: float | None = None) -> None:
         """Flush and stop the thread (at exit, or when the store goes away)."""
         try:
-            self.flush()
+            self.flush(timeout)
         finally:
             self._closed = True
             self._wake.set()
@@ -217,4 +218,4 @@ def _flush_all_at_exit() -> None:
     for writer in list(_live_writers):
         # Nothing is left to tell at exit; flush() callers were already given the error.
         with contextlib.suppress(StoreError):
-            writer.close()
+            writer.close(timeout=_EXIT_FLUSH_TIMEOUT_S)
