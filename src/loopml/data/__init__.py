@@ -121,6 +121,25 @@ from loopml.data._http_fetch import (
     FetchError,
     RetryPolicy,
 )
+from loopml.data._profile import (
+    ProgressCallback,
+    profile_dataset,
+)
+from loopml.data._profile_html import (
+    render_profile_html,
+    write_profile_html,
+)
+from loopml.data._profile_model import (
+    ColumnKind,
+    ColumnProfile,
+    Profile,
+    ProfileWarning,
+    TargetTask,
+    WarningKind,
+)
+from loopml.data._profile_warnings import (
+    WarningThresholds,
+)
 from loopml.data._sql import (
     ingest_sql,
 )
@@ -135,6 +154,8 @@ __all__ = [
     "CleaningReport",
     "ClipOutliers",
     "ColumnExists",
+    "ColumnKind",
+    "ColumnProfile",
     "ColumnSchema",
     "CompareColumns",
     "ContentHasher",
@@ -167,6 +188,9 @@ __all__ = [
     "OrdinalEncode",
     "PagePagination",
     "Poisson",
+    "Profile",
+    "ProfileWarning",
+    "ProgressCallback",
     "RetryPolicy",
     "RobotsRefusedError",
     "RuleResult",
@@ -179,9 +203,12 @@ __all__ = [
     "StepReport",
     "TargetEncode",
     "TargetRule",
+    "TargetTask",
     "Uniform",
     "Unique",
     "ValidationReport",
+    "WarningKind",
+    "WarningThresholds",
     "attach_schema",
     "clean_dataset",
     "cleaner_from_config",
@@ -210,11 +237,14 @@ __all__ = [
     "make_synthetic",
     "oversample_smote",
     "parse_cleaning_config",
+    "profile_dataset",
+    "render_profile_html",
     "save_schema",
     "split_dataset",
     "split_frame",
     "stored_schema",
     "validate",
+    "write_profile_html",
 ]
 
 _CLEANING_NAMES = frozenset(
