@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
+from _harness import loopml_source, machine
 
 # The _helpers beside this file import as top-level modules: a script's folder is on sys.path.
 from _loopml_ingest_memory import RESULT_MARKER
@@ -49,8 +50,6 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
-
-from tracking import loopml_source, machine
 
 HERE = Path(__file__).resolve().parent
 CHUNK_ROWS = 500_000

@@ -30,7 +30,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -39,6 +38,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from _harness import BenchmarkError, loopml_source, machine, run_helper
+
 # The _helpers beside this file import as top-level modules: a script's folder is on sys.path.
 from _mixed_data import DEFAULT_ROWS, DEFAULT_SEED, write_mixed_parquet
 from _peers import peer_python
@@ -46,18 +47,11 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from tracking import loopml_source, machine
-
 HERE = Path(__file__).resolve().parent
-RESULT_MARKER = "BENCH-RESULT "
 YDATA_REQUIREMENTS = ("ydata-profiling", "pyarrow")
 TARGET_SPEEDUP = 10.0
 MEAN_TOLERANCE = 1e-6  # relative, for mean/std/min/max
 DISTINCT_TOLERANCE = 0.06  # relative, when loopml's distinct count is a HyperLogLog estimate
-
-
-class BenchmarkError(Exception):
-    """A measurement could not be taken (a helper failed or printed no result)."""
 
 
 @dataclass(frozen=True)
@@ -92,31 +86,15 @@ class Summary:
     max_wall_s: float
 
 
-def _run_helper(command: list[str], *, env: dict[str, str] | None = None) -> dict[str, Any]:
-    completed = subprocess.run(command, capture_output=True, text=True, env=env)
-    results = [
-        line[len(RESULT_MARKER) :]
-        for line in completed.stdout.splitlines()
-        if line.startswith(RESULT_MARKER)
-    ]
-    if completed.returncode != 0 or not results:
-        tail = "\n".join((completed.stderr or completed.stdout).strip().splitlines()[-25:])
-        raise BenchmarkError(
-            f"{' '.join(command)} exited {completed.returncode} without a result:\n{tail}"
-        )
-    result: dict[str, Any] = json.loads(results[-1])
-    return result
-
-
 def measure(case: Case, *, data: Path, out_dir: Path, ydata_python: Path) -> dict[str, Any]:
     """Run one case in a fresh process."""
     if case.key == "ydata":
         env = {**os.environ, "MPLBACKEND": "Agg", "DO_NOT_TRACK": "1", "YDATA_SUPPRESS_BANNER": "1"}
         command = [str(ydata_python), str(HERE / "_ydata_profile.py")]
-        return _run_helper([*command, "--data", str(data), "--out-dir", str(out_dir)], env=env)
+        return run_helper([*command, "--data", str(data), "--out-dir", str(out_dir)], env=env)
     source = "file" if case.key == "loopml-file" else "frame"
     command = [sys.executable, str(HERE / "_loopml_profile.py"), "--input", source]
-    return _run_helper([*command, "--data", str(data), "--out-dir", str(out_dir)])
+    return run_helper([*command, "--data", str(data), "--out-dir", str(out_dir)])
 
 
 def _close(a: float | None, b: float | None, tolerance: float) -> bool:

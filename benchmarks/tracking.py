@@ -20,13 +20,10 @@ when a target is missed).
 from __future__ import annotations
 
 import argparse
-import hashlib
-import importlib.util
 import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -36,9 +33,10 @@ from pathlib import Path
 from typing import Any
 
 # The _helpers beside this file import as top-level modules: a script's folder is on sys.path.
+from _harness import BenchmarkError, loopml_source, machine, run_helper
 from _peers import peer_python
 from _postgres import scratch_schema, server_url, unreachable_reason
-from _tracking_workload import RESULT_MARKER, Workload
+from _tracking_workload import Workload
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
@@ -47,10 +45,6 @@ HERE = Path(__file__).resolve().parent
 MLFLOW_REQUIREMENTS = ("mlflow", "psycopg[binary]")
 MLFLOW_BATCH_SIZE = 1000  # the issue's chunk size, and MLflow's maximum metrics per log_batch
 SQLITE, POSTGRES = "SQLite", "PostgreSQL"
-
-
-class BenchmarkError(Exception):
-    """A measurement could not be taken (a helper failed or printed no result)."""
 
 
 @dataclass(frozen=True)
@@ -103,29 +97,13 @@ class Summary:
     read_s: float
 
 
-def _run_helper(command: list[str], *, env: dict[str, str] | None = None) -> dict[str, Any]:
-    completed = subprocess.run(command, capture_output=True, text=True, env=env)
-    results = [
-        line[len(RESULT_MARKER) :]
-        for line in completed.stdout.splitlines()
-        if line.startswith(RESULT_MARKER)
-    ]
-    if completed.returncode != 0 or not results:
-        tail = "\n".join((completed.stderr or completed.stdout).strip().splitlines()[-25:])
-        raise BenchmarkError(
-            f"{' '.join(command)} exited {completed.returncode} without a result:\n{tail}"
-        )
-    result: dict[str, Any] = json.loads(results[-1])
-    return result
-
-
 def measure(case: Case, *, db_url: str | None, mlflow_python: Path) -> dict[str, Any]:
     """Run one case in a fresh process against ``db_url`` (None: a SQLite file in tmp)."""
     if case.system == "loopml":
         command = [sys.executable, str(HERE / "_loopml_tracking.py"), "--points", str(case.points)]
         if db_url:
             command += ["--db-url", db_url]
-        return _run_helper(command)
+        return run_helper(command)
     command = [
         str(mlflow_python),
         str(HERE / "_mlflow_tracking.py"),
@@ -140,7 +118,7 @@ def measure(case: Case, *, db_url: str | None, mlflow_python: Path) -> dict[str,
         command += ["--tracking-uri", db_url]
     # No telemetry: a benchmark sends nothing out, and MLflow does no extra work for it.
     env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
-    return _run_helper(command, env=env)
+    return run_helper(command, env=env)
 
 
 @contextmanager
@@ -246,39 +224,6 @@ def render(summaries: Sequence[Summary], console: Console) -> None:
         )
     console.print(throughput)
     console.print(phases)
-
-
-def loopml_source() -> dict[str, Any]:
-    """Which loopml code is measured: the git commit, and a digest of the package's .py files.
-
-    The digest changes with any uncommitted edit, so a result can be tied to the exact source.
-    """
-    spec = importlib.util.find_spec("loopml")
-    if spec is None or not spec.submodule_search_locations:
-        return {"commit": None, "digest": None, "uncommitted_changes": None}
-    package = Path(next(iter(spec.submodule_search_locations)))
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
-    git = ["git", "-C", str(package)]
-    commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    status = subprocess.run([*git, "status", "--porcelain", "."], capture_output=True, text=True)
-    return {
-        "commit": commit.stdout.strip() or None,
-        "digest": digest.hexdigest()[:16],
-        "uncommitted_changes": bool(status.stdout.strip()) if status.returncode == 0 else None,
-    }
-
-
-def machine() -> dict[str, Any]:
-    """The facts about this machine that the results depend on."""
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-    return {
-        "cpu_count": os.cpu_count(),
-        "usable_cpus": usable,
-        "platform": platform.platform(),
-        "processor": platform.machine(),
-    }
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -38,7 +38,6 @@ import os
 import platform
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +46,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from _harness import RESULT_MARKER, BenchmarkError, loopml_source, machine, run_helper
 from _mixed_data import (
     DEFAULT_ROWS,
     DEFAULT_SEED,
@@ -61,10 +61,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from tracking import loopml_source, machine
-
 HERE = Path(__file__).resolve().parent
-RESULT_MARKER = "BENCH-RESULT "
 GX_REQUIREMENTS = ("great_expectations", "pyarrow")
 TARGET_RATIO = 5.0
 EXAMPLES = 20  # what GX's SUMMARY result format keeps per rule
@@ -99,10 +96,6 @@ RULES: tuple[tuple[dict[str, Any], bool], ...] = (
     ({"rule": "matches_regex", "column": "product", "pattern": r"^sku_0\d{3}$"}, True),
     ({"rule": "mean_between", "column": "temperature", "min": 25.0, "max": 30.0}, True),
 )
-
-
-class BenchmarkError(Exception):
-    """A measurement could not be taken (a side failed or printed no result)."""
 
 
 def _emit(payload: dict[str, Any]) -> None:
@@ -251,22 +244,6 @@ def _pandera_worker(data: Path, rules_path: Path) -> dict[str, Any]:
     }
 
 
-def _run_side(command: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
-    completed = subprocess.run(command, capture_output=True, text=True, env=env)
-    results = [
-        line[len(RESULT_MARKER) :]
-        for line in completed.stdout.splitlines()
-        if line.startswith(RESULT_MARKER)
-    ]
-    if completed.returncode != 0 or not results:
-        tail = "\n".join((completed.stderr or completed.stdout).strip().splitlines()[-25:])
-        raise BenchmarkError(
-            f"{' '.join(command)} exited {completed.returncode} without a result:\n{tail}"
-        )
-    result: dict[str, Any] = json.loads(results[-1])
-    return result
-
-
 def measure(system: str, *, data: Path, rules: Path, gx_python: Path, gx_format: str) -> dict:
     """One side, in a fresh process."""
     if system == "great_expectations":
@@ -274,9 +251,9 @@ def measure(system: str, *, data: Path, rules: Path, gx_python: Path, gx_format:
         command += ["--rules", str(rules), "--result-format", gx_format]
         # No analytics: a benchmark sends nothing out, and GX does no extra work for it.
         env = {**os.environ, "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "true"}
-        return _run_side(command, env)
+        return run_helper(command, env=env)
     command = [sys.executable, __file__, "--worker", system, "--data", str(data)]
-    return _run_side(command + ["--rules", str(rules)])
+    return run_helper(command + ["--rules", str(rules)])
 
 
 def disagreements(result: dict[str, Any], reference: dict[str, Any] | None) -> list[str]:
