@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 import loopml
-from loopml.core import ConfigurationError, InvalidValueError, NotFoundError
+from loopml.core import InvalidValueError, NotFoundError
 from loopml.data import (
     ColumnSchema,
     Schema,
@@ -24,8 +23,6 @@ from loopml.data import (
     validate,
 )
 from loopml.store import Stores
-
-HAS_YAML = importlib.util.find_spec("yaml") is not None
 
 
 @pytest.fixture
@@ -223,17 +220,6 @@ def test_missing_files_and_folders(tmp_path: Path) -> None:
         save_schema({"columns": []}, tmp_path / "schema.json")  # type: ignore[arg-type]
 
 
-@pytest.mark.skipif(HAS_YAML, reason="PyYAML is installed: YAML files work")
-def test_yaml_needs_pyyaml(tmp_path: Path) -> None:
-    with pytest.raises(ConfigurationError, match="pip install pyyaml"):
-        save_schema(Schema(()), tmp_path / "schema.yaml")
-    (tmp_path / "rules.yml").write_text("- rule: not_null\n  column: a\n")
-    with pytest.raises(ConfigurationError, match="pip install pyyaml"):
-        load_rules(tmp_path / "rules.yml")
-    assert not (tmp_path / "schema.yaml").exists()
-
-
-@pytest.mark.skipif(not HAS_YAML, reason="PyYAML is not installed")
 def test_yaml_files_when_pyyaml_is_there(tmp_path: Path) -> None:
     schema = Schema((ColumnSchema("a", "int"),), rules=(expect.not_null("a"),))
     assert load_schema(save_schema(schema, tmp_path / "schema.yaml")) == schema

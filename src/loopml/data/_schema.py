@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from loopml.core import ConfigurationError, InvalidValueError, NotFoundError
+from loopml.core import InvalidValueError, NotFoundError
 from loopml.data._datasets import DatasetVersion
 from loopml.data._expectations import (
     DTYPES,
@@ -261,12 +261,8 @@ def _is_yaml(path: Path) -> bool:
 
 
 def _yaml() -> Any:
-    try:
-        import yaml
-    except ImportError as exc:
-        raise ConfigurationError(
-            "YAML files need PyYAML (pip install pyyaml); or write the file as JSON"
-        ) from exc
+    import yaml  # a dependency of loopml; imported only when a YAML file is read or written
+
     return yaml
 
 
