@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from loopml.cli import _data, _datasets, _db, _experiments, _models, _runs
+from loopml.cli import _data, _datasets, _db, _experiments, _models, _project, _runs
 from loopml.cli._demo import demo
 from loopml.cli._render import error_console
 
@@ -28,6 +28,8 @@ app.add_typer(_data.app, name="data")
 app.add_typer(_experiments.app, name="experiments")
 app.add_typer(_db.app, name="db")
 app.command("demo", epilog="Example: loopml demo")(demo)
+app.command("init", epilog="Example: loopml init && loopml project check")(_project.init)
+app.add_typer(_project.app, name="project")
 
 
 def _version(value: bool) -> None:
