@@ -19,6 +19,7 @@ from sklearn.linear_model import LogisticRegression
 
 from loopml.core import Settings
 from loopml.data import log_dataset
+from loopml.pipelines import Step, run_pipeline
 from loopml.registry import register_model
 from loopml.store import MetadataStore, Stores
 from loopml.tracking import start_run
@@ -48,6 +49,9 @@ def make_snapshot() -> Path:
             sample=frame[["x"]],
             aliases=["champion"],
             stores=stores,
+        )
+        run_pipeline(  # revision 0003: pipeline and step runs
+            "snapshot", [Step("count", lambda _context: {"rows": 4})], stores=stores
         )
         stores.metadata.dispose()
         ASSETS.mkdir(exist_ok=True)

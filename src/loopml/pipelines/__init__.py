@@ -17,8 +17,24 @@ from loopml.pipelines._project import (
     parse_project,
     write_example_project,
 )
+from loopml.pipelines._runner import (
+    PipelineResult,
+    PipelineStepError,
+    StepOutcome,
+    StepStatus,
+    run_pipeline,
+)
+from loopml.pipelines._steps import Step, StepContext, cache_key
 
 __all__ = [
+    "PipelineResult",
+    "PipelineStepError",
+    "Step",
+    "StepContext",
+    "StepOutcome",
+    "StepStatus",
+    "cache_key",
+    "run_pipeline",
     "Candidate",
     "DataSection",
     "DemoResult",

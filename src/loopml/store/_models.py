@@ -21,6 +21,7 @@ from sqlalchemy import (
     BigInteger,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -220,6 +221,37 @@ class ModelAliasRow(Base):
     alias: Mapped[str] = mapped_column(NAME, primary_key=True)
     version_id: Mapped[str] = mapped_column(ForeignKey("model_versions.id"))
     updated_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class PipelineRunRow(Base):
+    """One execution of a project's pipeline (revision 0003)."""
+
+    __tablename__ = "pipeline_runs"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    project: Mapped[str] = mapped_column(NAME, index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    config_digest: Mapped[str] = mapped_column(String(64))
+    resumed_from: Mapped[str | None] = mapped_column(ForeignKey("pipeline_runs.id"), nullable=True)
+    started_at: Mapped[int] = mapped_column(BigInteger)
+    ended_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class StepRunRow(Base):
+    """One step of a pipeline run; ``cache_key`` finds an earlier run of the same work."""
+
+    __tablename__ = "step_runs"
+    __table_args__ = (Index("ix_step_runs_cache_key_status", "cache_key", "status"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    pipeline_run_id: Mapped[str] = mapped_column(ForeignKey("pipeline_runs.id"), index=True)
+    name: Mapped[str] = mapped_column(NAME)
+    cache_key: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    reused_from: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    outputs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_at: Mapped[int] = mapped_column(BigInteger)
+    ended_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class AuditEventRow(Base):

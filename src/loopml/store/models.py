@@ -16,10 +16,12 @@ from loopml.store._models import (
     ModelRow,
     ModelVersionRow,
     ParamRow,
+    PipelineRunRow,
     ProjectRow,
     RunArtifactRow,
     RunInputRow,
     RunRow,
+    StepRunRow,
     TagRow,
 )
 
@@ -36,9 +38,11 @@ __all__ = [
     "ModelRow",
     "ModelVersionRow",
     "ParamRow",
+    "PipelineRunRow",
     "ProjectRow",
     "RunArtifactRow",
     "RunInputRow",
     "RunRow",
+    "StepRunRow",
     "TagRow",
 ]
