@@ -1,4 +1,5 @@
-"""Evaluation: fairness checks, champion vs challenger with a gate, behavioural tests."""
+"""Evaluation: metrics equal to scikit-learn's, intervals, plots, thresholds, slices, fairness,
+champion vs challenger with a gate, and behavioural tests."""
 
 from loopml.evaluation._behaviour import (
     BehaviourReport,
@@ -11,6 +12,7 @@ from loopml.evaluation._behaviour import (
     invariance,
     minimum_functionality,
 )
+from loopml.evaluation._bootstrap import BOOTSTRAP_METRICS, bootstrap_ci
 from loopml.evaluation._compare import Comparison, MetricDelta, PairedTest, compare_models
 from loopml.evaluation._fairness import (
     FairnessReport,
@@ -28,8 +30,22 @@ from loopml.evaluation._gate import (
     SignificanceRule,
     record_gate_verdict,
 )
+from loopml.evaluation._metrics import classification_metrics, regression_metrics
+from loopml.evaluation._plots import (
+    calibration_figure,
+    confusion_matrix_figure,
+    figures_to_html,
+    pr_figure,
+    predicted_vs_actual_figure,
+    residuals_figure,
+    roc_figure,
+    threshold_figure,
+)
+from loopml.evaluation._slices import slice_metrics
+from loopml.evaluation._threshold import Threshold, select_threshold
 
 __all__ = [
+    "BOOTSTRAP_METRICS",
     "BehaviourReport",
     "BehaviourSuite",
     "CaseResult",
@@ -49,10 +65,24 @@ __all__ = [
     "PairedTest",
     "RuleOutcome",
     "SignificanceRule",
+    "Threshold",
+    "bootstrap_ci",
+    "calibration_figure",
+    "classification_metrics",
     "compare_models",
+    "confusion_matrix_figure",
     "directional",
     "fairness_report",
+    "figures_to_html",
     "invariance",
     "minimum_functionality",
+    "pr_figure",
+    "predicted_vs_actual_figure",
     "record_gate_verdict",
+    "regression_metrics",
+    "residuals_figure",
+    "roc_figure",
+    "select_threshold",
+    "slice_metrics",
+    "threshold_figure",
 ]
