@@ -213,3 +213,14 @@ def test_ending_with_running_is_refused(stores: Stores) -> None:
         run.end("RUNNING")
     run.end("KILLED")
     assert get_run(run.id).status is RunStatus.KILLED
+
+
+def test_a_parent_can_be_named_by_id_for_a_child_in_another_process(stores: Stores) -> None:
+    with start_run("study", name="parent") as parent:
+        pass
+    with start_run(name="trial-0", parent_run_id=parent.id, nested=False) as child:
+        pass
+    record = get_run(child.id)
+    assert record.parent_run_id == parent.id and record.experiment == "study"
+    with pytest.raises(NotFoundError, match="parent run"):
+        start_run(name="orphan", parent_run_id="0" * 32)

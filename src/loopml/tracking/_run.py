@@ -338,6 +338,7 @@ def start_run(
     params: Mapping[str, Any] | None = None,
     tags: Mapping[str, Any] | None = None,
     nested: bool = True,
+    parent_run_id: str | None = None,
     capture_environment_info: bool = True,
     stores: Stores | None = None,
 ) -> Run:
@@ -345,6 +346,8 @@ def start_run(
 
     Inside another active run, the new run becomes its child (``nested=False`` opts out); a
     child inherits its parent's experiment when ``experiment`` is left at ``"default"``.
+    ``parent_run_id`` names the parent explicitly, for a child started in another process
+    (tuning workers); it must exist (``NotFoundError`` otherwise).
     Top-level runs record the git commit, Python version and installed packages.
 
     Example::
@@ -357,8 +360,13 @@ def start_run(
     parent = active_run() if nested else None
     if parent is not None and parent.stores is not stores:
         parent = None
+    parent_id = parent.id if parent is not None else None
     if parent is not None and experiment == "default":
         experiment = parent.experiment
+    if parent_run_id is not None:
+        parent_id, parent_experiment = _existing_run(parent_run_id, stores)
+        if experiment == "default":
+            experiment = parent_experiment
     check_experiment_name(experiment)
     run_id = new_id()
     started = now_ms()
@@ -367,8 +375,8 @@ def start_run(
     )
     check_key("run", run_name)
     environment: dict[str, Any]
-    if parent is not None:
-        environment = {"inherited_from": parent.id}
+    if parent_id is not None:
+        environment = {"inherited_from": parent_id}
     elif capture_environment_info:
         environment = capture_environment()
     else:
@@ -387,14 +395,14 @@ def start_run(
                 status=RunStatus.RUNNING.value,
                 start_time=started,
                 end_time=None,
-                parent_run_id=parent.id if parent else None,
+                parent_run_id=parent_id,
                 environment=environment,
             )
         )
         session.flush()
         session.add_all(ParamRow(run_id=run_id, key=k, value=v) for k, v in param_values.items())
         session.add_all(TagRow(run_id=run_id, key=k, value=v) for k, v in tag_values.items())
-        if parent is None:
+        if parent_id is None:
             record_audit_event(
                 session,
                 action="run.start",
@@ -406,6 +414,21 @@ def start_run(
         id=run_id,
         name=run_name,
         experiment=experiment,
-        parent_run_id=parent.id if parent else None,
+        parent_run_id=parent_id,
         stores=stores,
     )
+
+
+def _existing_run(run_id: str, stores: Stores) -> tuple[str, str]:
+    """``(id, experiment name)`` of run ``run_id``, or :class:`NotFoundError`."""
+    from loopml.store.models import ExperimentRow
+
+    with stores.metadata.session() as session:
+        found = session.execute(
+            sa.select(RunRow.id, ExperimentRow.name)
+            .join(ExperimentRow, ExperimentRow.id == RunRow.experiment_id)
+            .where(RunRow.id == run_id)
+        ).first()
+    if found is None:
+        raise NotFoundError("parent run", run_id)
+    return str(found[0]), str(found[1])

@@ -8,18 +8,28 @@ from loopml.training._baselines import (
     score_baselines,
 )
 from loopml.training._estimators import ModelSpec, build_estimator, model_kinds
+from loopml.training._search_space import CategoricalParam, FloatParam, IntParam, SearchSpace
 from loopml.training._trainers import TrainedModel, train, validation_metrics
+from loopml.training._tuning import TrialPruned, TuningResult, TuningTrial, tune
 
 __all__ = [
     "BaselineComparison",
+    "CategoricalParam",
     "DummyBaseline",
+    "FloatParam",
+    "IntParam",
     "ModelSpec",
     "RuleBaseline",
+    "SearchSpace",
     "TrainedModel",
+    "TrialPruned",
+    "TuningResult",
+    "TuningTrial",
     "build_estimator",
     "compare_with_baselines",
     "model_kinds",
     "score_baselines",
     "train",
+    "tune",
     "validation_metrics",
 ]
