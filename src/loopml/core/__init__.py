@@ -14,6 +14,7 @@ from loopml.core._errors import (
     StoreError,
     UnsafePathError,
 )
+from loopml.core._files import write_text_atomically
 from loopml.core._hashing import is_digest, sha256_bytes, sha256_file, sha256_stream
 from loopml.core._ids import new_id, now_ms
 from loopml.core._settings import Settings
@@ -38,4 +39,5 @@ __all__ = [
     "sha256_bytes",
     "sha256_file",
     "sha256_stream",
+    "write_text_atomically",
 ]

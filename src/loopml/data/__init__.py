@@ -61,6 +61,7 @@ from loopml.data._schema import (
 from loopml.data._smote import oversample_smote
 from loopml.data._splits import Split, SplitFrames, split_dataset, split_frame
 from loopml.data._sql import ingest_sql
+from loopml.data._stored_schema import attach_schema, stored_schema
 from loopml.data._synthetic import (
     Boolean,
     Categorical,
@@ -75,7 +76,6 @@ from loopml.data._synthetic import (
     Uniform,
     make_synthetic,
 )
-from loopml.data._stored_schema import attach_schema, stored_schema
 from loopml.data._validate import validate
 from loopml.data._validation_report import RuleResult, RuleStatus, ValidationReport
 

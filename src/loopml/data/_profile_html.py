@@ -10,8 +10,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
-import os
-import tempfile
 from collections import Counter
 from datetime import datetime
 from functools import cache
@@ -21,7 +19,7 @@ from typing import Any
 import jinja2
 
 import loopml
-from loopml.core import ConfigurationError, InvalidValueError
+from loopml.core import ConfigurationError, InvalidValueError, write_text_atomically
 from loopml.data._profile_charts import (
     association_figure,
     column_figure,
@@ -341,12 +339,4 @@ def write_profile_html(
         raise InvalidValueError(f"{target} is a folder: give the path of the HTML file to write")
     html = render_profile_html(profile, title=title, thresholds=thresholds)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".loopml-profile-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(html)
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return target
+    return write_text_atomically(target, html)

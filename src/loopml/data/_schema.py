@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from loopml.core import InvalidValueError, NotFoundError
+from loopml.core import InvalidValueError, NotFoundError, write_text_atomically
 from loopml.data._datasets import DatasetVersion
 from loopml.data._expectations import (
     DTYPES,
@@ -298,15 +297,7 @@ def save_schema(schema: Schema, path: str | os.PathLike[str]) -> Path:
     )
     if not target.parent.is_dir():
         raise NotFoundError("folder", str(target.parent))
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    return write_text_atomically(target, text)
 
 
 def load_schema(path: str | os.PathLike[str]) -> Schema:

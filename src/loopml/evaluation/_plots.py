@@ -7,8 +7,6 @@ Each function takes data and returns a ``plotly.graph_objects.Figure``; nothing 
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,7 @@ import plotly.graph_objects as go
 from sklearn import metrics as skm
 from sklearn.calibration import calibration_curve as sk_calibration_curve
 
-from loopml.core import InvalidValueError
+from loopml.core import InvalidValueError, write_text_atomically
 from loopml.evaluation._metrics import (
     ArrayLike,
     as_labels,
@@ -247,12 +245,4 @@ def figures_to_html(figures: Sequence[go.Figure], path: str | Path, *, title: st
         + "\n".join(f'<div class="figure">{part}</div>' for part in parts)
         + "\n</body></html>\n"
     )
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".html")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(page)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    return write_text_atomically(target, page)
