@@ -11,6 +11,7 @@ import typer
 
 from loopml.cli import _data, _datasets, _db, _experiments, _models, _project, _runs
 from loopml.cli._demo import demo
+from loopml.cli._evaluate import evaluate
 from loopml.cli._render import error_console
 
 app = typer.Typer(
@@ -28,6 +29,10 @@ app.add_typer(_data.app, name="data")
 app.add_typer(_experiments.app, name="experiments")
 app.add_typer(_db.app, name="db")
 app.command("demo", epilog="Example: loopml demo")(demo)
+app.command(
+    "evaluate",
+    epilog="Example: loopml evaluate models:/churn@champion customers -t churned -o eval.html",
+)(evaluate)
 app.command("init", epilog="Example: loopml init && loopml project check")(_project.init)
 app.add_typer(_project.app, name="project")
 

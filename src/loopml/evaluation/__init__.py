@@ -31,6 +31,7 @@ from loopml.evaluation._gate import (
     record_gate_verdict,
 )
 from loopml.evaluation._metrics import classification_metrics, regression_metrics
+from loopml.evaluation._model_evaluation import ModelEvaluation, evaluate_model
 from loopml.evaluation._plots import (
     calibration_figure,
     confusion_matrix_figure,
@@ -62,6 +63,7 @@ __all__ = [
     "MetricDelta",
     "MetricRule",
     "MinimumFunctionality",
+    "ModelEvaluation",
     "PairedTest",
     "RuleOutcome",
     "SignificanceRule",
@@ -72,6 +74,7 @@ __all__ = [
     "compare_models",
     "confusion_matrix_figure",
     "directional",
+    "evaluate_model",
     "fairness_report",
     "figures_to_html",
     "invariance",
