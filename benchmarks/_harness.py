@@ -71,3 +71,19 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "processor": platform.machine(),
     }
+
+
+def print_header(console: Any, benchmark: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Print which machine and which loopml are measured; return (machine, loopml source)."""
+    facts = machine()
+    console.print(
+        f"[bold]{benchmark} benchmark[/bold] — {facts['cpu_count']} cores "
+        f"({facts['usable_cpus']} usable), {facts['platform']}, Python {platform.python_version()}"
+    )
+    source = loopml_source()
+    console.print(
+        f"loopml at commit {source['commit']}"
+        + (" with uncommitted changes" if source["uncommitted_changes"] else "")
+        + f", source digest {source['digest']}"
+    )
+    return facts, source

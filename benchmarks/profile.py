@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -38,7 +37,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from _harness import BenchmarkError, loopml_source, machine, run_helper
+from _harness import (
+    BenchmarkError,
+    loopml_source,
+    print_header,
+    run_helper,
+)
 
 # The _helpers beside this file import as top-level modules: a script's folder is on sys.path.
 from _mixed_data import DEFAULT_ROWS, DEFAULT_SEED, write_mixed_parquet
@@ -235,17 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Measure every case, print the tables, return the exit code."""
     args = parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 130)
-    facts = machine()
-    console.print(
-        f"[bold]profile benchmark[/bold] — {facts['cpu_count']} cores "
-        f"({facts['usable_cpus']} usable), {facts['platform']}, Python {platform.python_version()}"
-    )
-    source = loopml_source()
-    console.print(
-        f"loopml at commit {source['commit']}"
-        + (" with uncommitted changes" if source["uncommitted_changes"] else "")
-        + f", source digest {source['digest']}"
-    )
+    facts, source = print_header(console, "profile")
     ydata_python = peer_python(
         "ydata_profiling",
         requirements=YDATA_REQUIREMENTS,

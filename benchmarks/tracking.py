@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import sys
 from collections.abc import Iterator, Sequence
@@ -33,7 +32,12 @@ from pathlib import Path
 from typing import Any
 
 # The _helpers beside this file import as top-level modules: a script's folder is on sys.path.
-from _harness import BenchmarkError, loopml_source, machine, run_helper
+from _harness import (
+    BenchmarkError,
+    loopml_source,
+    print_header,
+    run_helper,
+)
 from _peers import peer_python
 from _postgres import scratch_schema, server_url, unreachable_reason
 from _tracking_workload import Workload
@@ -355,17 +359,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(width=None if sys.stdout.isatty() else 120)
     for points in (args.points, args.mlflow_per_point_points):
         Workload(points)  # raises now, before any work, when not a multiple of the metric count
-    facts = machine()
-    console.print(
-        f"[bold]tracking benchmark[/bold] — {facts['cpu_count']} cores "
-        f"({facts['usable_cpus']} usable), {facts['platform']}, Python {platform.python_version()}"
-    )
-    source = loopml_source()
-    console.print(
-        f"loopml at commit {source['commit']}"
-        + (" with uncommitted changes" if source["uncommitted_changes"] else "")
-        + f", source digest {source['digest']}"
-    )
+    facts, source = print_header(console, "tracking")
     mlflow_python = peer_python(
         "mlflow",
         requirements=MLFLOW_REQUIREMENTS,

@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
 import sys
@@ -46,7 +45,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from _harness import RESULT_MARKER, BenchmarkError, loopml_source, machine, run_helper
+from _harness import (
+    RESULT_MARKER,
+    BenchmarkError,
+    loopml_source,
+    print_header,
+    run_helper,
+)
 from _mixed_data import (
     DEFAULT_ROWS,
     DEFAULT_SEED,
@@ -389,17 +394,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _emit(worker(args.data, args.rules))
         return 0
     console = Console(width=None if sys.stdout.isatty() else 120)
-    facts = machine()
-    console.print(
-        f"[bold]validate benchmark[/bold] — {facts['cpu_count']} cores "
-        f"({facts['usable_cpus']} usable), {facts['platform']}, Python {platform.python_version()}"
-    )
-    source = loopml_source()
-    console.print(
-        f"loopml at commit {source['commit']}"
-        + (" with uncommitted changes" if source["uncommitted_changes"] else "")
-        + f", source digest {source['digest']}"
-    )
+    facts, source = print_header(console, "validate")
     gx_python = peer_python(
         "great_expectations",
         requirements=GX_REQUIREMENTS,
