@@ -158,3 +158,15 @@ def test_regression_bad_input_is_named() -> None:
         regression_metrics(["a", "b"], [1.0, 2.0])
     with pytest.raises(InvalidValueError, match="at least two rows"):
         regression_metrics([1.0], [1.0])
+
+
+def test_binary_metrics_also_name_the_positive_class_scores_plainly() -> None:
+    from sklearn.metrics import f1_score, precision_score, recall_score
+
+    truth = np.array([0, 1, 1, 0, 1, 1, 0, 0, 1, 0])
+    predicted = np.array([0, 1, 0, 0, 1, 1, 1, 0, 1, 1])
+    scores = classification_metrics(truth, predicted)
+    assert abs(scores["f1"] - f1_score(truth, predicted)) <= 1e-12
+    assert abs(scores["precision"] - precision_score(truth, predicted)) <= 1e-12
+    assert abs(scores["recall"] - recall_score(truth, predicted)) <= 1e-12
+    assert "f1" not in classification_metrics([0, 1, 2, 1], [0, 1, 2, 2])

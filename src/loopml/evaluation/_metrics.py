@@ -150,7 +150,8 @@ def classification_metrics(
     Always (from ``y_pred``, or from ``y_proba`` by arg-max / 0.5 when ``y_pred`` is not given):
     ``accuracy``, ``balanced_accuracy``, ``precision_macro``/``_weighted``, ``recall_*``, ``f1_*``
     and per class ``precision[<label>]``, ``recall[<label>]``, ``f1[<label>]`` and
-    ``support[<label>]``.
+    ``support[<label>]``; for two classes also ``precision``, ``recall`` and ``f1`` of the
+    positive (greater) label.
     With ``y_proba``: ``roc_auc`` (binary, or one-vs-rest macro for several classes), ``pr_auc``
     (average precision; macro over classes when several), ``log_loss`` and ``brier``.
 
@@ -233,6 +234,11 @@ def _label_metrics(
     for index, label in enumerate(classes.tolist()):
         for name, values in zip(("precision", "recall", "f1", "support"), per_class, strict=True):
             result[f"{name}[{label}]"] = float(values[index])
+    if len(classes) == 2:
+        # Binary: the positive (greater) class's precision, recall and F1 under their plain
+        # names, as scikit-learn's binary defaults and project files ("f1: min 0.75") use them.
+        for name in ("precision", "recall", "f1"):
+            result[name] = result[f"{name}[{classes.tolist()[-1]}]"]
     return result
 
 
