@@ -1,5 +1,5 @@
 """Evaluation: metrics equal to scikit-learn's, intervals, plots, thresholds, slices, fairness,
-champion vs challenger with a gate, and behavioural tests."""
+champion vs challenger with a gate, behavioural tests, explanations and shortcut warnings."""
 
 from loopml.evaluation._behaviour import (
     BehaviourReport,
@@ -14,6 +14,7 @@ from loopml.evaluation._behaviour import (
 )
 from loopml.evaluation._bootstrap import BOOTSTRAP_METRICS, bootstrap_ci
 from loopml.evaluation._compare import Comparison, MetricDelta, PairedTest, compare_models
+from loopml.evaluation._explain import Explanations, explain_model
 from loopml.evaluation._fairness import (
     FairnessReport,
     FairnessThresholds,
@@ -42,6 +43,7 @@ from loopml.evaluation._plots import (
     roc_figure,
     threshold_figure,
 )
+from loopml.evaluation._shortcuts import ShortcutWarning, shortcut_warnings
 from loopml.evaluation._slices import slice_metrics
 from loopml.evaluation._threshold import Threshold, select_threshold
 
@@ -52,6 +54,7 @@ __all__ = [
     "CaseResult",
     "Comparison",
     "Directional",
+    "Explanations",
     "FairnessReport",
     "FairnessRule",
     "FairnessThresholds",
@@ -66,6 +69,7 @@ __all__ = [
     "ModelEvaluation",
     "PairedTest",
     "RuleOutcome",
+    "ShortcutWarning",
     "SignificanceRule",
     "Threshold",
     "bootstrap_ci",
@@ -75,6 +79,7 @@ __all__ = [
     "confusion_matrix_figure",
     "directional",
     "evaluate_model",
+    "explain_model",
     "fairness_report",
     "figures_to_html",
     "invariance",
@@ -86,6 +91,7 @@ __all__ = [
     "residuals_figure",
     "roc_figure",
     "select_threshold",
+    "shortcut_warnings",
     "slice_metrics",
     "threshold_figure",
 ]
