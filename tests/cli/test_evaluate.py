@@ -69,6 +69,7 @@ def test_a_regressor_is_scored_by_rmse(cli: CliRunner) -> None:
         (["cancer", "cancer-data", "-t", "nope"], "target column 'nope' is not in the data"),
         (["missing-model", "cancer-data", "-t", "target"], "available: cancer"),
         (["cancer", "no-data", "-t", "target"], "available: cancer-data"),
+        (["cancer", "cancer-data", "-t", "target", "--version", "7"], "available: 1"),
     ],
 )
 def test_bad_input_is_one_line(
@@ -81,3 +82,18 @@ def test_bad_input_is_one_line(
 def test_help_shows_an_example(cli: CliRunner) -> None:
     result = cli("evaluate", "--help")
     assert result.code == 0 and "Example" in result.out
+
+
+def test_the_html_is_the_evaluation_report(
+    cli: CliRunner, classifier: float, tmp_path: Path
+) -> None:
+    out = tmp_path / "reports" / "eval.html"  # a missing folder is made
+    result = cli("evaluate", "cancer", "cancer-data", "-t", "target", "-o", str(out))
+    assert result.code == 0, result.err
+    assert f"report in {out}" in " ".join(result.out.split())
+    page = out.read_text()
+    body = page.split("<body>", 1)[1]
+    assert 'id="summary"' in body and 'id="metrics"' in body
+    assert "datasets:/cancer-data/1 (569 rows)" in body
+    assert f"{classifier:.4f}" in body.split('id="metrics"')[0]  # the headline in the summary
+    assert page.count("* plotly.js v") == 1 and "https://" not in body

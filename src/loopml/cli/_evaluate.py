@@ -18,18 +18,29 @@ def evaluate(
         int | None, typer.Option("--version", "-v", help="Dataset version (default: latest).")
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write the plots to this HTML file.")
+        Path | None,
+        typer.Option("--out", "-o", help="Write the evaluation report (one offline HTML page)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Score a model on a dataset: every metric, the headline's 95% interval, the plots."""
-    from loopml.data import load_dataset
-    from loopml.evaluation import evaluate_model, figures_to_html
+    from loopml.core import write_text_atomically
+    from loopml.data import get_dataset, load_dataset
+    from loopml.evaluation import EvaluationReport, evaluate_model
     from loopml.registry import load_model
 
-    result = evaluate_model(load_model(model), load_dataset(dataset, version), target=target)
+    loaded = load_model(model)
+    record = get_dataset(dataset, version)
+    result = evaluate_model(loaded, load_dataset(record), target=target)
     if out is not None:
-        figures_to_html(result.figures, out, title=f"{model} on {dataset}")
+        report = EvaluationReport(
+            title=f"{model} on {dataset}",
+            model=model,
+            dataset=f"{record.uri} ({result.rows:,} rows)",
+            evaluation=result,
+        )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomically(out, report.to_html())
     if as_json:
         print_json(result.to_dict() | ({"report": str(out)} if out else {}))
         return
@@ -43,5 +54,5 @@ def evaluate(
     console.print(
         f"{result.headline} = {number(result.metrics[result.headline])} "
         f"(95% bootstrap interval {number(low)} – {number(high)})"
-        + (f"; plots in {out}" if out else "")
+        + (f"; report in {out}" if out else "")
     )

@@ -1,7 +1,8 @@
-"""``loopml models list|show|versions|alias``."""
+"""``loopml models list|show|versions|alias|card``."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -123,6 +124,39 @@ def alias(
         print_json(result)
     else:
         console.print(message)
+
+
+@app.command(
+    "card",
+    epilog=(
+        "Examples: loopml models card churn 3  |  loopml models card churn 3 -o card.html  |  "
+        "loopml models card churn 3 -o card.md"
+    ),
+)
+def card(
+    name: Annotated[str, typer.Argument(help="Model name.")],
+    version: Annotated[int, typer.Argument(help="Version number.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the card here: HTML, or Markdown for a .md file."),
+    ] = None,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Write Markdown to --out whatever its suffix.")
+    ] = False,
+) -> None:
+    """Print the model card of a version (Markdown), or write it to a file."""
+    from loopml.core import write_text_atomically
+    from loopml.evaluation import load_model_card
+
+    if out is None:
+        # Plain print: the Markdown is the output, not something for rich to restyle.
+        print(load_model_card(name, version), end="")
+        return
+    as_markdown = markdown or out.suffix.lower() in (".md", ".markdown")
+    text = load_model_card(name, version, fmt="markdown" if as_markdown else "html")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomically(out, text)
+    console.print(f"model card of {name} v{version} written to {out}")
 
 
 def _print_versions(versions: list) -> None:  # type: ignore[type-arg]

@@ -1,5 +1,6 @@
 """Evaluation: metrics equal to scikit-learn's, intervals, plots, thresholds, slices, fairness,
-champion vs challenger with a gate, behavioural tests, explanations and shortcut warnings."""
+champion vs challenger with a gate, behavioural tests, explanations, shortcut warnings, and the
+reports and model cards that show them all."""
 
 from loopml.evaluation._behaviour import (
     BehaviourReport,
@@ -32,6 +33,13 @@ from loopml.evaluation._gate import (
     record_gate_verdict,
 )
 from loopml.evaluation._metrics import classification_metrics, regression_metrics
+from loopml.evaluation._model_card import (
+    ModelCard,
+    build_model_card,
+    derived_limitations,
+    load_model_card,
+    save_model_card,
+)
 from loopml.evaluation._model_evaluation import ModelEvaluation, evaluate_model
 from loopml.evaluation._plots import (
     calibration_figure,
@@ -43,6 +51,7 @@ from loopml.evaluation._plots import (
     roc_figure,
     threshold_figure,
 )
+from loopml.evaluation._report import CriterionOutcome, EvaluationReport, check_success
 from loopml.evaluation._shortcuts import ShortcutWarning, shortcut_warnings
 from loopml.evaluation._slices import slice_metrics
 from loopml.evaluation._threshold import Threshold, select_threshold
@@ -53,7 +62,9 @@ __all__ = [
     "BehaviourSuite",
     "CaseResult",
     "Comparison",
+    "CriterionOutcome",
     "Directional",
+    "EvaluationReport",
     "Explanations",
     "FairnessReport",
     "FairnessRule",
@@ -66,6 +77,7 @@ __all__ = [
     "MetricDelta",
     "MetricRule",
     "MinimumFunctionality",
+    "ModelCard",
     "ModelEvaluation",
     "PairedTest",
     "RuleOutcome",
@@ -73,16 +85,20 @@ __all__ = [
     "SignificanceRule",
     "Threshold",
     "bootstrap_ci",
+    "build_model_card",
     "calibration_figure",
+    "check_success",
     "classification_metrics",
     "compare_models",
     "confusion_matrix_figure",
+    "derived_limitations",
     "directional",
     "evaluate_model",
     "explain_model",
     "fairness_report",
     "figures_to_html",
     "invariance",
+    "load_model_card",
     "minimum_functionality",
     "pr_figure",
     "predicted_vs_actual_figure",
@@ -90,6 +106,7 @@ __all__ = [
     "regression_metrics",
     "residuals_figure",
     "roc_figure",
+    "save_model_card",
     "select_threshold",
     "shortcut_warnings",
     "slice_metrics",
