@@ -10,9 +10,11 @@
 - **Optuna + MLflow**: a nested MLflow run per trial with its params and score, SQLite tracking
   store, latest MLflow from PyPI in ``benchmarks/.envs/mlflow``.
 
-Every measurement is a fresh process. Timed: from creating the study to the end of the tuning
-(for loopml everything ``tune`` does, report included; opening the stores is not timed, as
-creating MLflow's tables is not). Checks: loopml's trial scores equal plain Optuna's one for one.
+Every measurement is a fresh process; the repeats go round-robin over the sides (repeat 1 of
+every side, then repeat 2...) and each side's median counts. Timed: from creating the study to
+the end of the tuning (for loopml everything ``tune`` does, report included; opening the stores
+is not timed, as creating MLflow's tables is not). Checks: loopml's trial scores equal plain
+Optuna's one for one.
 
 Targets (issue): loopml's added cost per trial <= 10 ms over plain Optuna; loopml faster than
 Optuna + MLflow on both sets; 2 workers >= 1.8x the trial throughput of 1 worker on the larger set.
@@ -52,12 +54,15 @@ def loopml_side(dataset: str, trials: int, workers: int) -> None:
     import warnings
 
     import _mlflow_tuning as workload
+    import optuna
 
     from loopml.core import Settings
     from loopml.store import Stores
     from loopml.training import TuningTrial, tune
 
     warnings.filterwarnings("ignore")
+    # As the Optuna sides do (``_mlflow_tuning.main``): no INFO line per trial on stderr.
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     features, target = workload.load(dataset)
 
     def objective(trial: TuningTrial) -> float:
@@ -132,23 +137,29 @@ def main() -> int:
         if dataset == LARGER:
             sides.append("loopml 2 workers")
         by_side: dict[str, dict[str, Any]] = {}
+        measured: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
+        # Round-robin: repeat r of every side before repeat r + 1 of any, so a busy spell on
+        # the shared machine lands on all sides alike instead of on whichever ran then.
+        for repeat in range(args.repeats):
+            for side in sides:
+                console.print(
+                    f"[bold]{dataset}[/bold]: {side} ({args.trials} trials), "
+                    f"repeat {repeat + 1} of {args.repeats} ..."
+                )
+                try:
+                    measured[side].append(measure(side, dataset, args.trials, mlflow_python))
+                except BenchmarkError as failure:
+                    console.print(f"[red]{failure}[/red]")
+                    return 1
+                console.print(f"  {measured[side][-1]['seconds']:.2f} s")
         for side in sides:
-            console.print(f"[bold]{dataset}[/bold]: {side} ({args.trials} trials) ...")
-            try:
-                repeats = [
-                    measure(side, dataset, args.trials, mlflow_python) for _ in range(args.repeats)
-                ]
-            except BenchmarkError as failure:
-                console.print(f"[red]{failure}[/red]")
-                return 1
+            repeats = sorted(measured[side], key=lambda result: result["seconds"])
             # The median repeat: the machine is shared, and one slow outlier should not decide.
-            repeats.sort(key=lambda result: result["seconds"])
             by_side[side] = {
                 **repeats[len(repeats) // 2],
-                "all_seconds": [round(r["seconds"], 3) for r in repeats],
+                "all_seconds": [round(r["seconds"], 3) for r in measured[side]],
             }
             results.append(by_side[side])
-            console.print(f"  {', '.join(f'{r:.2f}' for r in by_side[side]['all_seconds'])} s")
         plain, ours, peer = by_side["optuna"], by_side["loopml"], by_side["optuna+mlflow"]
         same = plain["values"] == ours["values"]
         checks.append({"dataset": dataset, "loopml_scores_equal_plain_optuna": same})

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import optuna
 import pytest
+import sqlalchemy as sa
 
-from loopml.core import InvalidValueError, LoopmlError
+from loopml.core import InvalidValueError, LoopmlError, Settings, StoreError
 from loopml.store import Stores
 from loopml.tracking import get_run, search_runs, start_run
 from loopml.training import TuningTrial, tune
+from tests.conftest import PG_SERVER_URL, _postgres_unavailable
 
 SPACE = {"x": {"float": [-5.0, 5.0]}, "kind": {"categorical": ["a", "b"]}}
 
@@ -148,6 +154,9 @@ def test_a_failing_objective_fails_the_trial_and_the_parent_run(sqlite_stores: S
         ({"space": SPACE}, "give a budget"),
         ({"space": SPACE, "n_trials": 2, "workers": 0}, "workers must be"),
         ({"space": SPACE, "n_trials": 2, "pruner": "hyperband!"}, "unknown pruner"),
+        ({"space": SPACE, "n_trials": 2, "storage": "optuna.db"}, "a SQLAlchemy database URL"),
+        ({"space": SPACE, "n_trials": 2, "storage": "nosuchdb://x/y"}, "driver is missing"),
+        ({"space": SPACE, "n_trials": 2, "study_name": "s"}, "give storage= too"),
     ],
 )
 def test_bad_input_fails_before_any_run_or_training(
@@ -182,3 +191,116 @@ def test_tuning_inside_an_active_run_nests_under_it(sqlite_stores: Stores) -> No
         result = tune(quadratic, space=SPACE, n_trials=2, stores=sqlite_stores)
     assert get_run(result.run_id, stores=sqlite_stores).parent_run_id == pipeline.id
     assert len(trial_runs(sqlite_stores, result.run_id)) == 2
+
+
+def test_the_report_attributes_the_score_to_the_parameter_that_drives_it(
+    sqlite_stores: Stores,
+) -> None:
+    result = tune(quadratic, space=SPACE, n_trials=12, sampler="random", stores=sqlite_stores)
+    figures = result.figures()
+    importance = figures["Parameter importance"]
+    shares = dict(zip(importance.data[0].y, importance.data[0].x, strict=True))
+    assert shares["x"] > shares["kind"] and sum(shares.values()) == pytest.approx(1.0)
+    history = figures["Optimisation history"].data[1].y
+    assert history[-1] == pytest.approx(result.best_value)
+    assert list(history) == sorted(history)  # best so far, maximising
+
+
+@pytest.fixture
+def optuna_pg_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema for Optuna's tables; dropped after."""
+    reason = _postgres_unavailable()
+    if reason:
+        pytest.skip("SKIPPED, NO POSTGRES: " + reason)
+    schema = f"optuna_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_SERVER_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{PG_SERVER_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def tune_in_another_process(settings: Settings, storage: str, study: str, queue: Any) -> None:
+    stores = Stores.from_settings(settings).open()
+    try:
+        result = tune(
+            quadratic, space=SPACE, n_trials=3, storage=storage, study_name=study, stores=stores
+        )
+        queue.put((result.run_id, result.report_artifact))
+    except BaseException as error:
+        queue.put(("error", repr(error)))
+        raise
+    finally:
+        stores.metadata.dispose()
+
+
+def test_processes_share_one_study_in_postgresql_under_one_parent_run(
+    stores: Stores, optuna_pg_url: str
+) -> None:
+    study_name = f"shared-{uuid.uuid4().hex[:8]}"
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    processes = [
+        context.Process(
+            target=tune_in_another_process,
+            args=(stores.settings, optuna_pg_url, study_name, queue),
+        )
+        for _ in range(2)
+    ]
+    for process in processes:
+        process.start()
+    outcomes = [queue.get(timeout=120) for _ in processes]
+    for process in processes:
+        process.join(timeout=30)
+    assert all(process.exitcode == 0 for process in processes), outcomes
+    parent_ids = {run_id for run_id, _ in outcomes}
+    assert len(parent_ids) == 1, outcomes  # the joining process found the creator's parent
+    parent_id = parent_ids.pop()
+    # The creator writes the report; the process that joined its study does not.
+    assert sorted(str(report) for _, report in outcomes) == ["None", "tuning_report.html"]
+    study = optuna.load_study(study_name=study_name, storage=optuna_pg_url)
+    assert len(study.trials) == 6 and study.user_attrs["loopml_parent_run_id"] == parent_id
+    children = trial_runs(stores, parent_id)
+    assert sorted(str(run["name"]) for run in children) == [f"trial-{n}" for n in range(6)]
+    parent = get_run(parent_id, stores=stores)
+    assert parent.tags["tuning.study"] == study_name and parent.params["study_name"] == study_name
+
+    # A third process, with two workers of its own, joins the same study and parent.
+    third = tune(
+        quadratic,
+        space=SPACE,
+        n_trials=4,
+        workers=2,
+        storage=optuna_pg_url,
+        study_name=study_name,
+        stores=stores,
+    )
+    assert third.run_id == parent_id and third.report_artifact is None
+    assert len(third.trials) == 10 and third.best_value == max(third.trials["value"])
+    assert len(trial_runs(stores, parent_id)) == 10
+    with pytest.raises(InvalidValueError, match="already exists with direction 'maximize'"):
+        tune(
+            quadratic,
+            space=SPACE,
+            n_trials=1,
+            direction="minimize",
+            storage=optuna_pg_url,
+            study_name=study_name,
+            stores=stores,
+        )
+
+
+def test_an_unreachable_storage_is_a_store_error(sqlite_stores: Stores) -> None:
+    with pytest.raises(StoreError, match="cannot open the Optuna storage"):
+        tune(
+            quadratic,
+            space=SPACE,
+            n_trials=1,
+            storage="postgresql+psycopg://postgres@127.0.0.1:1/none",
+            stores=sqlite_stores,
+        )
+    assert search_runs(stores=sqlite_stores).empty
