@@ -94,7 +94,7 @@ tune: {trials: 0}
         ("candidates: [{name: a, kind: x}, {name: a, kind: y}]", "(file)", "repeated: a"),
         ("split: {strategy: grouped}", "split", "needs 'group_by'"),
         ("tune: {sampler: annealing}", "tune.sampler", "'tpe', 'random' or 'grid'"),
-        ("evaluate: {gate: [{metric: f1}]}", "evaluate.gate.0", "needs 'max_drop'"),
+        ("evaluate: {gate: [{metric: f1}]}", "evaluate.gate", "needs max_drop"),
         ("data: {dataset: d, target: t, version: 0}", "data.version", "greater than or equal"),
         ("project: 'bad name!'", "project", "should match pattern"),
     ],

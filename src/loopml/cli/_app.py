@@ -13,6 +13,7 @@ from loopml.cli import _data, _datasets, _db, _experiments, _models, _project, _
 from loopml.cli._demo import demo
 from loopml.cli._evaluate import evaluate
 from loopml.cli._render import error_console
+from loopml.cli._run import run
 from loopml.cli._tune import TUNE_EXAMPLE, tune
 
 app = typer.Typer(
@@ -35,6 +36,7 @@ app.command(
     epilog="Example: loopml evaluate models:/churn@champion customers -t churned -o eval.html",
 )(evaluate)
 app.command("init", epilog="Example: loopml init && loopml project check")(_project.init)
+app.command("run", epilog="Example: loopml init && loopml run loopml.yaml")(run)
 app.command("tune", epilog=TUNE_EXAMPLE)(tune)
 app.add_typer(_project.app, name="project")
 

@@ -2,18 +2,56 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 from loopml.cli._render import console, number, table
 
 
 def demo(
-    seed: int = typer.Option(42, help="Random seed for the split and the models."),
+    folder: Annotated[
+        Path, typer.Option("--folder", help="Where the example project and its reports go.")
+    ] = Path("loopml-demo"),
+    quick: Annotated[
+        bool,
+        typer.Option("--quick", help="The seconds-long first loop instead: breast cancer only."),
+    ] = False,
+    seed: Annotated[int, typer.Option(help="Random seed of the --quick loop.")] = 42,
 ) -> None:
-    """Train three candidates on breast-cancer data with tracking, register the best as champion.
+    """Run the example project (bundled employment data) with `loopml run`: validate, split,
+    tune and train two candidates against baselines, register the best, and evaluate it on the
+    test set with a report and a model card. A second run reuses every unchanged step.
 
-    Example: loopml demo --seed 7
+    Example: loopml demo --folder /tmp/demo
     """
+    if not quick:
+        from loopml.cli._run import execute_project
+        from loopml.pipelines import write_example_project
+
+        project_file = folder / "loopml.yaml"
+        if not project_file.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            write_example_project(project_file)
+            console.print(f"wrote the example project to {project_file} (edit it and run again)")
+        execute_project(project_file)
+        console.print(
+            f"next: open the reports above · loopml models show {_project_name(project_file)} · "
+            f"edit {project_file} and run: loopml run {project_file}"
+        )
+        return
+    _quick_demo(seed)
+
+
+def _project_name(path: Path) -> str:
+    from loopml.pipelines import load_project
+
+    return load_project(path).project
+
+
+def _quick_demo(seed: int) -> None:
+    """Train three candidates on breast-cancer data with tracking; the best becomes champion."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from loopml.pipelines import run_demo

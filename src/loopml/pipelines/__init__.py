@@ -1,6 +1,7 @@
 """Pipelines on top of every stage: the project file (``loopml.yaml``) and the demo loop."""
 
 from loopml.pipelines._demo import DemoResult, run_demo
+from loopml.pipelines._preflight import ProjectInputError, check_no_overlap, check_project_data
 from loopml.pipelines._project import (
     Candidate,
     DataSection,
@@ -17,6 +18,7 @@ from loopml.pipelines._project import (
     parse_project,
     write_example_project,
 )
+from loopml.pipelines._project_run import ProjectRun, export_reports, project_steps, run_project
 from loopml.pipelines._runner import (
     PipelineResult,
     PipelineStepError,
@@ -27,6 +29,13 @@ from loopml.pipelines._runner import (
 from loopml.pipelines._steps import Step, StepContext, cache_key
 
 __all__ = [
+    "ProjectInputError",
+    "ProjectRun",
+    "check_no_overlap",
+    "check_project_data",
+    "export_reports",
+    "project_steps",
+    "run_project",
     "PipelineResult",
     "PipelineStepError",
     "Step",

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from loopml.core import ConfigurationError
+from loopml.core import ConfigurationError, InvalidValueError
 from loopml.data import CleaningConfig
 
 PROJECT_FORMAT = 1
@@ -66,28 +66,61 @@ class Goal(_Section):
     success: list[SuccessCriterion] = Field(min_length=1)
 
 
-class DataSection(_Section):
-    """Where the data comes from: a stored dataset (name, optional version) or a file."""
+BUNDLED_DATASETS = (
+    "employment",
+    "employment-reference",
+    "breast_cancer",
+    "wine",
+    "digits",
+    "diabetes",
+)
+
+
+class DataSource(_Section):
+    """Where a table comes from: a stored dataset (name, optional version), a file, or a data
+    set bundled with loopml (``employment``, ``breast_cancer``, ...; see ``loopml.datasets``)."""
 
     dataset: str | None = None
     version: int | None = Field(default=None, ge=1)
     file: str | None = None
-    target: str = Field(min_length=1)
+    bundled: Literal[BUNDLED_DATASETS] | None = None  # type: ignore[valid-type]
 
     @model_validator(mode="after")
-    def _one_source(self) -> DataSection:
-        if (self.dataset is None) == (self.file is None):
-            raise ValueError("give exactly one of 'dataset' (a stored dataset) or 'file'")
+    def _one_source(self) -> DataSource:
+        given = [k for k in ("dataset", "file", "bundled") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of 'dataset' (a stored dataset), 'file' or 'bundled'"
+                + (f"; got {', '.join(given)}" if given else "")
+            )
         if self.version is not None and self.dataset is None:
             raise ValueError("'version' goes with 'dataset'")
         return self
+
+
+class DataSection(DataSource):
+    """The project's table and its target, what is not a feature, and an optional test set.
+
+    ``test`` names a separate test table (then ``split.ratios`` has two parts: train and
+    validation); it must not share rows with the training data. ``id_column`` identifies a row
+    (never a feature; an id in two parts is an error). ``drop`` lists other non-features (kept
+    for slices). ``sample_rows`` trains on a seeded sample, for a quick first run.
+    """
+
+    target: str = Field(min_length=1)
+    task: Literal["classification", "regression"] | None = None
+    id_column: str | None = None
+    drop: list[str] = Field(default_factory=list)
+    sample_rows: int | None = Field(default=None, ge=100)
+    sample_seed: int = 0
+    test: DataSource | None = None
 
 
 class SplitSection(_Section):
     """How the data is split into train / validation / test (see ``loopml.data.split_dataset``)."""
 
     strategy: Literal["random", "stratified", "grouped", "time"] = "stratified"
-    ratios: tuple[float, float, float] = (0.7, 0.15, 0.15)
+    ratios: tuple[float, float, float] | tuple[float, float] = (0.7, 0.15, 0.15)
     seed: int = 0
     stratify_by: str | None = None
     group_by: str | None = None
@@ -95,7 +128,7 @@ class SplitSection(_Section):
 
     @field_validator("ratios")
     @classmethod
-    def _ratios_sum_to_one(cls, ratios: tuple[float, float, float]) -> tuple[float, float, float]:
+    def _ratios_sum_to_one(cls, ratios: tuple[float, ...]) -> tuple[float, ...]:
         if any(r <= 0 for r in ratios) or not math.isclose(sum(ratios), 1.0, abs_tol=1e-9):
             raise ValueError(f"ratios must be positive and sum to 1, got {list(ratios)}")
         return ratios
@@ -156,6 +189,46 @@ class TuneSection(_Section):
     seed: int = 0
 
 
+class BaselinesSection(_Section):
+    """The baselines every candidate must clearly beat (a dummy model always runs).
+
+    ``rule`` is ``module:function``, a plain Python function from the feature table to one
+    prediction per row, importable from the project's folder.
+    """
+
+    rule: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+    margin: float = Field(default=0.01, ge=0)
+
+
+class BehaviourCheckSection(_Section):
+    """One behavioural test: ``invariance`` (changing ``column`` to each of ``values`` leaves
+    predictions alone), ``directional`` (adding ``change`` to ``column`` moves the score as
+    ``expect`` says) or ``minimum_functionality`` (the cases in ``file``, a CSV with an
+    ``expected`` column)."""
+
+    kind: Literal["invariance", "directional", "minimum_functionality"]
+    name: str | None = None
+    column: str | None = None
+    values: list[Any] | None = None
+    change: float | None = None
+    expect: Literal["increase", "decrease"] | None = None
+    file: str | None = None
+    expected: str = "expected"
+    tolerance: float = Field(default=0.0, ge=0)
+
+    @model_validator(mode="after")
+    def _has_its_fields(self) -> BehaviourCheckSection:
+        needs = {
+            "invariance": ("column", "values"),
+            "directional": ("column", "change", "expect"),
+            "minimum_functionality": ("file",),
+        }[self.kind]
+        missing = [name for name in needs if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"a {self.kind} check needs {', '.join(missing)}")
+        return self
+
+
 class FairnessSection(_Section):
     """Sensitive features and the limits that fail an evaluation."""
 
@@ -163,22 +236,9 @@ class FairnessSection(_Section):
     max_demographic_parity_difference: float | None = Field(default=None, ge=0, le=1)
     min_demographic_parity_ratio: float | None = Field(default=None, ge=0, le=1)
     max_equalized_odds_difference: float | None = Field(default=None, ge=0, le=1)
-
-
-class GateRule(_Section):
-    """One rule of the promotion gate, e.g. ``{metric: f1, max_drop: 0.01}``."""
-
-    metric: str | None = None
-    max_drop: float | None = Field(default=None, ge=0)
-    fairness_must_pass: bool | None = None
-
-    @model_validator(mode="after")
-    def _says_something(self) -> GateRule:
-        if self.metric is None and self.fairness_must_pass is None:
-            raise ValueError("a gate rule needs 'metric' (with 'max_drop') or 'fairness_must_pass'")
-        if self.metric is not None and self.max_drop is None:
-            raise ValueError(f"gate rule on {self.metric!r} needs 'max_drop'")
-        return self
+    # Groups smaller than this are listed but left out of the verdict: a group of three people
+    # has a selection rate of 0, 1/3, 2/3 or 1 and would decide it alone.
+    min_group_size: int = Field(default=30, ge=1)
 
 
 class EvaluateSection(_Section):
@@ -188,7 +248,25 @@ class EvaluateSection(_Section):
     primary_metric: str = "roc_auc"
     slices: list[str] = Field(default_factory=list)
     fairness: FairnessSection | None = None
-    gate: list[GateRule] = Field(default_factory=list)
+    behaviour: list[BehaviourCheckSection] = Field(default_factory=list)
+    gate: list[dict[str, Any]] = Field(
+        default_factory=list, description="promotion gate rules (loopml.evaluation.Gate)"
+    )
+    finalists: int = Field(default=1, ge=1, description="top candidates scored on the test set")
+    explain: bool = True
+    limitations: list[str] = Field(default_factory=list, description="for the model card")
+
+    @field_validator("gate")
+    @classmethod
+    def _gate_is_valid(cls, gate: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if gate:
+            from loopml.evaluation import Gate
+
+            try:
+                Gate.from_config(gate)
+            except InvalidValueError as exc:
+                raise ValueError(str(exc)) from None
+        return gate
 
 
 class Project(_Section):
@@ -202,6 +280,7 @@ class Project(_Section):
     clean: CleaningConfig | None = None
     split: SplitSection = Field(default_factory=SplitSection)
     candidates: list[Candidate] = Field(min_length=1)
+    baselines: BaselinesSection = Field(default_factory=BaselinesSection)
     tune: TuneSection = Field(default_factory=TuneSection)
     evaluate: EvaluateSection = Field(default_factory=EvaluateSection)
 
@@ -211,6 +290,17 @@ class Project(_Section):
         doubled = sorted({n for n in names if names.count(n) > 1})
         if doubled:
             raise ValueError(f"candidate names must be unique; repeated: {', '.join(doubled)}")
+        parts = 2 if self.data.test is not None else 3
+        if len(self.split.ratios) != parts:
+            raise ValueError(
+                f"split.ratios needs {parts} parts "
+                + (
+                    "(train, validation: the test set is data.test)"
+                    if parts == 2
+                    else "(train, validation, test)"
+                )
+                + f", got {len(self.split.ratios)}"
+            )
         return self
 
 

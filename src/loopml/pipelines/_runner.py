@@ -11,11 +11,14 @@ after it: no separate resume machinery is needed.
 from __future__ import annotations
 
 import enum
+import functools
+import hashlib
 import json
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -74,10 +77,19 @@ class PipelineResult:
         return next(s.outputs for s in self.steps if s.name == step)
 
 
+@functools.cache
 def _loopml_version() -> str:
-    from loopml import __version__
+    """loopml's version plus a digest of its own source: a step's code is more than its
+    function (the helpers it calls), so any change to loopml's code is a new code version.
+    Computed once per process (a few hundred small files, tens of milliseconds)."""
+    import loopml
 
-    return __version__
+    digest = hashlib.sha256()
+    package = Path(loopml.__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return f"{loopml.__version__}+{digest.hexdigest()[:16]}"
 
 
 def _finished_step(stores: Stores, key: str) -> StepRunRow | None:

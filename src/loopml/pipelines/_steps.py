@@ -2,9 +2,10 @@
 
 A step reruns only when its configuration, its code or its inputs change. Its cache key is the
 sha256 of: the step's name and JSON configuration, its code version (the author's ``version``
-string, loopml's version and a hash of the function's source), and the outputs of the steps it
-takes as inputs. Outputs are small JSON documents (dataset version ids, model versions, metric
-values); large things live in the stores and are referred to by id or digest.
+string, loopml's version with a digest of loopml's own source, and a hash of the function's
+source), and the outputs of the steps it takes as inputs. Outputs are small JSON documents
+(dataset version ids, model versions, metric values); large things live in the stores and are
+referred to by id or digest.
 """
 
 from __future__ import annotations
