@@ -14,7 +14,7 @@ def test_init_then_check(cli: CliRunner, tmp_path: Path) -> None:
     checked = cli("project", "check", str(path))
     assert checked.code == 0 and "2 candidates (lgbm, logreg)" in checked.out
     parsed = json.loads(cli("project", "check", str(path), "--json").out)
-    assert parsed["candidates"][0]["search"]["learning_rate"]["float"] == [0.01, 0.3]
+    assert parsed["candidates"][0]["search"]["learning_rate"]["float"] == [0.02, 0.3]
     again = cli("init", str(path))
     assert again.code == 1 and "--force" in again.err
 

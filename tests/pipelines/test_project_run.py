@@ -254,3 +254,23 @@ evaluate: {primary_metric: roc_auc}
 """)
     with pytest.raises(PipelineStepError, match="'roc_auc' is not a regression metric"):
         run_project(path)
+
+
+def test_a_second_version_is_gated_against_the_champion(
+    sqlite_stores: Stores, tmp_path: Path
+) -> None:
+    path = write_project(tmp_path)
+    first = run_project(path)
+    assert first.finalists[0]["aliases"] == ["challenger", "champion"]
+    assert first.finalists[0]["gate_passed"] is None  # nothing to compare with yet
+    # A different forest: a new version, compared with the champion on the same test rows.
+    path.write_text(path.read_text().replace("max_depth: 4", "max_depth: 2"))
+    path.write_text(path.read_text().replace("max_iter: 500}", "max_iter: 500, C: 0.001}"))
+    second = run_project(path)
+    (finalist,) = second.finalists
+    assert finalist["version"] == 2
+    assert finalist["gate_passed"] is not None
+    tags = get_model_version("loans", 2).tags
+    assert tags["loopml.gate.passed"] == ("true" if finalist["gate_passed"] else "false")
+    assert json.loads(tags["loopml.gate.verdict"])["passed"] == finalist["gate_passed"]
+    assert get_model("loans").aliases["champion"] == 1  # promotion is the loop's next step
