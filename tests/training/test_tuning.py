@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import multiprocessing
 import os
 import uuid
@@ -304,3 +305,21 @@ def test_an_unreachable_storage_is_a_store_error(sqlite_stores: Stores) -> None:
             stores=sqlite_stores,
         )
     assert search_runs(stores=sqlite_stores).empty
+
+
+def test_optuna_says_nothing_per_trial_and_its_log_level_is_restored(
+    sqlite_stores: Stores,
+) -> None:
+    records: list[logging.LogRecord] = []
+    listener = logging.Handler()
+    listener.emit = records.append  # type: ignore[method-assign]
+    optuna_logger = logging.getLogger("optuna")
+    optuna_logger.addHandler(listener)
+    optuna.logging.set_verbosity(optuna.logging.INFO)
+    try:
+        tune(quadratic, space=SPACE, n_trials=3, progress=False)
+        assert optuna.logging.get_verbosity() == optuna.logging.INFO
+    finally:
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        optuna_logger.removeHandler(listener)
+    assert not [r for r in records if "finished" in r.getMessage()]

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal, ParamSpec, TypeVar, cast
 
 import optuna
 import orjson
@@ -607,6 +607,28 @@ def tune(
     )
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _quietly(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Optuna logs a line per trial at INFO; loopml shows a progress bar and records every
+    trial as a run instead, so Optuna's log is lowered to warnings while tuning, then restored
+    (forked workers inherit the lowered level)."""
+
+    @functools.wraps(function)
+    def quietly(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        previous = optuna.logging.get_verbosity()
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            optuna.logging.set_verbosity(previous)
+
+    return quietly
+
+
+@_quietly
 def _tune(
     objective: Objective,
     *,
