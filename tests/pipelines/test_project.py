@@ -116,3 +116,25 @@ def test_yaml_syntax_errors_and_unreadable_files(tmp_path: Path) -> None:
         parse_project("- just\n- a list\n")
     with pytest.raises(ProjectFileError, match="cannot read it"):
         load_project(tmp_path / "missing.yaml")
+
+
+@pytest.mark.parametrize(
+    ("threshold", "message"),
+    [
+        ("{objective: precision_at_least}", "needs 'at_least"),
+        ("{objective: f1, at_least: 0.5}", "'at_least' goes with"),
+        ("{objective: cost}", "goes with objective cost"),
+        ("{objective: cost, cost: {fp: 1}}", "needs 'fp' and 'fn'"),
+    ],
+)
+def test_bad_threshold_settings_are_named(threshold: str, message: str) -> None:
+    with pytest.raises(ProjectFileError, match=message):
+        parse_project(MINIMAL + f"evaluate: {{threshold: {threshold}}}\n")
+
+
+def test_a_threshold_setting_becomes_select_thresholds_objective() -> None:
+    project = parse_project(
+        MINIMAL + "evaluate: {threshold: {objective: recall_at_least, at_least: 0.9}}\n"
+    )
+    assert project.evaluate.threshold is not None
+    assert project.evaluate.threshold.as_objective() == ("recall_at_least", 0.9)

@@ -48,6 +48,7 @@ evaluate:
   behaviour:
     - {{kind: invariance, column: region, values: [north, south]}}
   gate: [{{metric: f1, max_drop: 0.05}}]
+  threshold: {{objective: cost, cost: {{fp: 1, fn: 3}}}}
 """
 SEARCH = "    search: {C: {float: [0.01, 10.0], log: true}}\n"
 
@@ -113,6 +114,10 @@ def test_a_project_runs_end_to_end_and_reruns_from_cache(stores: Stores, tmp_pat
     again = run_project(path)
     assert again.reused == names  # nothing changed: nothing ran
     assert again.finalists == first.finalists
+
+    threshold = finalist["threshold"]
+    assert threshold["chosen_on"] == "validation" and threshold["objective"] == "cost"
+    assert set(threshold["test"]) >= {"precision", "recall", "f1"}
 
     files = export_reports(again, tmp_path / "reports")
     assert sorted(p.suffix for p in files) == [".html", ".html", ".json", ".md"]
@@ -274,3 +279,18 @@ def test_a_second_version_is_gated_against_the_champion(
     assert tags["loopml.gate.passed"] == ("true" if finalist["gate_passed"] else "false")
     assert json.loads(tags["loopml.gate.verdict"])["passed"] == finalist["gate_passed"]
     assert get_model("loans").aliases["champion"] == 1  # promotion is the loop's next step
+
+
+def test_a_threshold_for_a_regression_target_is_refused(
+    sqlite_stores: Stores, tmp_path: Path
+) -> None:
+    path = tmp_path / "loopml.yaml"
+    path.write_text("""\
+project: progression
+goal: {kpi: k, success: [{metric: r2, min: 0.2}]}
+data: {bundled: diabetes, target: target}
+candidates: [{name: ridge, kind: sklearn:sklearn.linear_model.Ridge}]
+evaluate: {threshold: {objective: f1}}
+""")
+    with pytest.raises(PipelineStepError, match="threshold is for a binary classifier"):
+        run_project(path)

@@ -132,6 +132,14 @@ def _print_summary(result: Any, written: list[Path], elapsed: float) -> None:
             )
             + f"; aliases: {', '.join(finalist['aliases'])}"
         )
+        threshold = finalist.get("threshold")
+        if threshold:
+            test = threshold["test"]
+            console.print(
+                f"  threshold {number(threshold['threshold'])} (chosen on validation for "
+                f"{threshold['objective']}): on the test set precision "
+                f"{number(test['precision'])}, recall {number(test['recall'])}"
+            )
         for warning in finalist["warnings"]:
             console.print(f"  [yellow]warning:[/yellow] {warning}", markup=True)
     console.print("reports and model cards:")

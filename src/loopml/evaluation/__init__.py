@@ -55,6 +55,7 @@ from loopml.evaluation._report import CriterionOutcome, EvaluationReport, check_
 from loopml.evaluation._shortcuts import ShortcutWarning, shortcut_warnings
 from loopml.evaluation._slices import slice_metrics
 from loopml.evaluation._threshold import Threshold, select_threshold
+from loopml.evaluation._threshold_evaluation import ThresholdEvaluation, evaluate_threshold
 
 __all__ = [
     "BOOTSTRAP_METRICS",
@@ -84,6 +85,7 @@ __all__ = [
     "ShortcutWarning",
     "SignificanceRule",
     "Threshold",
+    "ThresholdEvaluation",
     "bootstrap_ci",
     "build_model_card",
     "calibration_figure",
@@ -94,6 +96,7 @@ __all__ = [
     "derived_limitations",
     "directional",
     "evaluate_model",
+    "evaluate_threshold",
     "explain_model",
     "fairness_report",
     "figures_to_html",

@@ -37,7 +37,9 @@ from loopml.evaluation._report_html import (
     fmt,
     render_page,
     slices_context,
+    threshold_context,
 )
+from loopml.evaluation._threshold_evaluation import ThresholdEvaluation
 
 REPORT_FORMAT = "loopml.evaluation_report"
 REPORT_FORMAT_VERSION = 1
@@ -230,6 +232,7 @@ class EvaluationReport:
     behaviour: BehaviourReport | None = None
     explanations: Any | None = field(default=None, repr=False)
     warnings: list[Any] = field(default_factory=list)
+    threshold: ThresholdEvaluation | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         for name in ("title", "model", "dataset"):
@@ -250,6 +253,7 @@ class EvaluationReport:
         _require_type("comparison", self.comparison, Comparison)
         _require_type("verdict", self.verdict, GateVerdict)
         _require_type("behaviour", self.behaviour, BehaviourReport)
+        _require_type("threshold", self.threshold, ThresholdEvaluation)
         if self.explanations is not None and not callable(
             getattr(self.explanations, "to_dict", None)
         ):
@@ -325,6 +329,7 @@ class EvaluationReport:
             "behaviour": None if self.behaviour is None else self.behaviour.to_dict(),
             "explanations": None if self.explanations is None else self.explanations.to_dict(),
             "warnings": [warning_dict(w) for w in self.warnings],
+            "threshold": None if self.threshold is None else self.threshold.to_dict(),
         }
         result: dict[str, Any] = json_ready(data)
         return result
@@ -373,6 +378,9 @@ class EvaluationReport:
             "evaluation_figures": numbers.html(evaluation.figures),
         }
         # Sections in page order, so the figure numbers follow the page.
+        context["threshold"] = (
+            threshold_context(self.threshold, numbers) if self.threshold is not None else None
+        )
         context["comparison"] = (
             comparison_context(self.comparison, numbers) if self.comparison else None
         )

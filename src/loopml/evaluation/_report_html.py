@@ -193,6 +193,15 @@ _REPORT = r"""{% import "sections" as s %}
 {{ s.figures(evaluation_figures) }}
 </section>
 
+{% if threshold %}
+<section class="card" id="threshold"><h2>Decision threshold</h2>
+<p class="note">Chosen on the validation rows for {{ threshold.objective }}; scored here on the
+test rows. Predict {{ threshold.positive }} when its probability is at least {{ threshold.cut }}.</p>
+{{ s.metric_table(threshold.rows, ["at the threshold", "validation (chosen on)", "test"]) }}
+{{ s.figures(threshold.figures) }}
+</section>
+{% endif %}
+
 {% if comparison %}
 <section class="card" id="comparison"><h2>Champion vs challenger</h2>
 <p class="note">{{ comparison.note }}</p>
@@ -494,6 +503,29 @@ def fairness_context(fairness: Any, numbers: FigureNumbers) -> dict[str, Any]:
         "passed": fairness.passed,
         "thresholds": ", ".join(limits) or "none",
         "features": features,
+    }
+
+
+def threshold_context(threshold: Any, numbers: FigureNumbers) -> dict[str, Any]:
+    """The decision-threshold section: the cut-off, its scores on both row sets, the curve."""
+    chosen = threshold.chosen
+    on_validation = {
+        "precision": chosen.precision,
+        "recall": chosen.recall,
+        "f1": chosen.f1,
+        "false_positive_rate": chosen.false_positive_rate,
+    }
+    rows = [
+        [name, fmt(on_validation.get(name)), fmt(threshold.test.get(name))]
+        for name in ("precision", "recall", "f1", "false_positive_rate", "accuracy")
+    ]
+    figures = [threshold.figure] if threshold.figure is not None else []
+    return {
+        "objective": chosen.objective,
+        "positive": chosen.positive_label,
+        "cut": fmt(chosen.threshold),
+        "rows": rows,
+        "figures": numbers.html(figures),
     }
 
 

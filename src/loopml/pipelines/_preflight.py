@@ -82,6 +82,18 @@ def resolve_metric(setting: dict[str, Any], task: str) -> str:
     return str(setting["name"])
 
 
+def _threshold_problems(project: Project, frame: pd.DataFrame, task: str) -> list[str]:
+    if project.evaluate.threshold is None or project.data.target not in frame.columns:
+        return []
+    classes = frame[project.data.target].nunique()
+    if task != "classification" or classes != 2:
+        return [
+            f"evaluate.threshold is for a binary classifier; this is a {task} target "
+            + (f"with {classes} classes" if task == "classification" else "")
+        ]
+    return []
+
+
 def _metric_problems(project: Project, task: str) -> list[str]:
     known = CLASSIFICATION_METRICS if task == "classification" else REGRESSION_METRICS
     problems = []
@@ -247,6 +259,7 @@ def check_project_data(project: Project, frame: pd.DataFrame) -> str:
         + _fairness_problems(project, frame)
         + _candidate_problems(project, task)
         + _metric_problems(project, task)
+        + _threshold_problems(project, frame, task)
     )
     if problems:
         raise ProjectInputError(problems)

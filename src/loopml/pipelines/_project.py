@@ -229,6 +229,40 @@ class BehaviourCheckSection(_Section):
         return self
 
 
+class ThresholdSection(_Section):
+    """How a binary classifier's cut-off is chosen (on the validation rows): best ``f1``, best
+    ``youden`` (TPR - FPR), the best recall at ``precision_at_least: p``, the best precision
+    at ``recall_at_least: r``, or the least total ``cost: {fp: 1, fn: 5}``."""
+
+    objective: Literal["f1", "youden", "precision_at_least", "recall_at_least", "cost"] = "f1"
+    at_least: float | None = Field(default=None, ge=0, le=1)
+    cost: dict[Literal["tp", "fp", "tn", "fn"], float] | None = None
+
+    @model_validator(mode="after")
+    def _has_its_setting(self) -> ThresholdSection:
+        bounded = self.objective in ("precision_at_least", "recall_at_least")
+        if bounded != (self.at_least is not None):
+            raise ValueError(
+                f"'at_least' goes with precision_at_least and recall_at_least, "
+                f"not with {self.objective}"
+                if not bounded
+                else f"{self.objective} needs 'at_least: <0..1>'"
+            )
+        if (self.objective == "cost") != (self.cost is not None):
+            raise ValueError("'cost: {fp: ..., fn: ...}' goes with objective cost, and only it")
+        if self.cost is not None and not {"fp", "fn"} <= set(self.cost):
+            raise ValueError("a cost needs 'fp' and 'fn' (and optionally 'tp', 'tn')")
+        return self
+
+    def as_objective(self) -> Any:
+        """The objective in ``loopml.evaluation.select_threshold``'s form."""
+        if self.at_least is not None:
+            return (self.objective, self.at_least)
+        if self.cost is not None:
+            return dict(self.cost)
+        return self.objective
+
+
 class FairnessSection(_Section):
     """Sensitive features and the limits that fail an evaluation."""
 
@@ -249,6 +283,7 @@ class EvaluateSection(_Section):
     slices: list[str] = Field(default_factory=list)
     fairness: FairnessSection | None = None
     behaviour: list[BehaviourCheckSection] = Field(default_factory=list)
+    threshold: ThresholdSection | None = None
     gate: list[dict[str, Any]] = Field(
         default_factory=list, description="promotion gate rules (loopml.evaluation.Gate)"
     )

@@ -212,6 +212,7 @@ def evaluate_finalist(
         build_model_card,
         check_success,
         evaluate_model,
+        evaluate_threshold,
         save_model_card,
     )
     from loopml.pipelines._preflight import headline_metrics
@@ -238,6 +239,16 @@ def evaluate_finalist(
     comparison, verdict, note = _champion_comparison(
         project, model_name, version, X, y, predicted, task, fairness, stores
     )
+    threshold = None
+    if project.evaluate.threshold is not None and scores is not None:
+        X_valid, y_valid = split_xy(load(split["validation"], context), config)
+        threshold = evaluate_threshold(
+            y_valid.to_numpy(),
+            _positive_scores(model, X_valid),
+            y.to_numpy(),
+            scores,
+            objective=project.evaluate.threshold.as_objective(),
+        )
     criteria = check_success(project.goal.success, evaluation.metrics)
     report = EvaluationReport(
         title=f"{project.project}: {entry['candidate']} on the test set",
@@ -256,6 +267,7 @@ def evaluate_finalist(
         behaviour=behaviour,
         explanations=explanations,
         warnings=warnings,
+        threshold=threshold,
     )
     with start_run(
         project.project,
@@ -323,6 +335,7 @@ def evaluate_finalist(
             "interval": list(evaluation.interval),
         },
         "metrics": {name: evaluation.metrics.get(name) for name in headline_metrics(project, task)},
+        "threshold": None if threshold is None else threshold.to_dict(),
         "criteria_passed": criteria_passed,
         "fairness_passed": fairness_passed,
         "gate_passed": None if verdict is None else bool(verdict.passed),
