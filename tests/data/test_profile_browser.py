@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from loopml.data import profile_dataset, write_profile_html
+from tests._browser import open_watched
 
 pytestmark = pytest.mark.browser
 
@@ -37,23 +38,8 @@ def report(tmp_path: Path) -> Path:
 def test_every_chart_renders_offline_without_errors(
     browser: Any, report: Path, tmp_path: Path
 ) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    errors: list[str] = []
-    outside: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "console", lambda message: errors.append(message.text) if message.type == "error" else None
-    )
-    page.on(
-        "request",
-        lambda request: (
-            outside.append(request.url)
-            if not request.url.startswith(("file://", "data:", "about:"))
-            else None
-        ),
-    )
-    page.goto(report.as_uri())
-    page.wait_for_load_state("load")
+    watched = open_watched(browser, report)
+    page, errors, outside = watched.page, watched.errors, watched.outside
     plots = page.locator("div.plot")
     count = plots.count()
     assert count >= 7  # missing values, correlations, target, and one per column at least

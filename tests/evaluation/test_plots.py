@@ -20,6 +20,7 @@ from loopml.evaluation import (
     roc_figure,
     threshold_figure,
 )
+from tests._browser import open_watched
 
 RNG = np.random.default_rng(0)
 TRUTH = RNG.integers(0, 2, 300)
@@ -105,23 +106,8 @@ def test_the_page_renders_every_figure_offline_in_chromium(browser, tmp_path: Pa
         residuals_figure(SCORES, SCORES * 0.9),
     ]
     path = figures_to_html(figures, tmp_path / "report.html", title="Evaluation")
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
-    errors: list[str] = []
-    outside: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "console", lambda message: errors.append(message.text) if message.type == "error" else None
-    )
-    page.on(
-        "request",
-        lambda request: (
-            outside.append(request.url)
-            if not request.url.startswith(("file://", "data:", "about:"))
-            else None
-        ),
-    )
-    page.goto(path.as_uri())
-    page.wait_for_load_state("load")
+    watched = open_watched(browser, path, width=1200)
+    page, errors, outside = watched.page, watched.errors, watched.outside
     page.locator("div.js-plotly-plot .main-svg").first.wait_for(timeout=15_000)
     assert page.locator("div.js-plotly-plot").count() == len(figures)
     assert errors == []

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests._browser import open_watched
 from tests.evaluation.test_model_card import full_card
 from tests.evaluation.test_report import full_report, minimal_report
 
@@ -16,24 +17,8 @@ pytestmark = pytest.mark.browser
 
 def _open(browser: Any, page_html: str, path: Path) -> tuple[Any, list[str], list[str]]:
     path.write_text(page_html, encoding="utf-8")
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    errors: list[str] = []
-    outside: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "console", lambda message: errors.append(message.text) if message.type == "error" else None
-    )
-    page.on(
-        "request",
-        lambda request: (
-            outside.append(request.url)
-            if not request.url.startswith(("file://", "data:", "about:", "blob:"))
-            else None
-        ),
-    )
-    page.goto(path.as_uri())
-    page.wait_for_load_state("load")
-    return page, errors, outside
+    watched = open_watched(browser, path)
+    return watched.page, watched.errors, watched.outside
 
 
 def _all_plots_render(page: Any, expected: int) -> None:
