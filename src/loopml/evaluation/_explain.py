@@ -12,12 +12,15 @@ loopml Cleaner: imputation, one-hot...) are applied first, so a one-hot column g
 and the tree and fallback methods explain the same features. A plain model is explained on its
 raw columns; text, category, boolean and date columns are coded as numbers for shap's masker
 and decoded before each call to the model, so any column type works.
+
+The work is split by job: this module holds the public surface (``Explanations``,
+``explain_model``, input checks, JSON); ``_explain_shap`` the SHAP computations,
+``_explain_importance`` the permutation importance, ``_explain_figures`` the plots.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,25 +29,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
-from sklearn.inspection import permutation_importance
 from sklearn.metrics import get_scorer
-from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from loopml.core import InvalidValueError
+from loopml.evaluation._explain_figures import _beeswarm, _importance_bar, _waterfall
 
-# Permutation importance scores the whole model n_features x n_repeats times: bound the rows.
-PERMUTATION_MAX_ROWS = 1000
-# Feature orders the fallback walks forward and back (one pair is exact for models whose
-# features interact at most in pairs; more sharpen the estimate for higher interactions).
-FALLBACK_PERMUTATIONS = 2
-# The fallback scores every explained row against every background row: rows per model call.
-FALLBACK_BATCH_ROWS = 20_000
-_TOP_FEATURES = 20
-_BEESWARM_FEATURES = 15
-_WATERFALL_FEATURES = 10
+# Re-exported: the tuning constants stay importable from this module, as before the split.
+from loopml.evaluation._explain_importance import PERMUTATION_MAX_ROWS as PERMUTATION_MAX_ROWS
+from loopml.evaluation._explain_importance import _permutation_importance
+from loopml.evaluation._explain_shap import FALLBACK_BATCH_ROWS as FALLBACK_BATCH_ROWS
+from loopml.evaluation._explain_shap import FALLBACK_PERMUTATIONS as FALLBACK_PERMUTATIONS
+from loopml.evaluation._explain_shap import (
+    _features,
+    _linear_shap,
+    _permutation_shap,
+    _sample,
+    _split,
+    _tree_shap,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -369,336 +374,6 @@ def _default_scoring(task: str, classes: np.ndarray | None) -> str:
     return "roc_auc" if classes is not None and len(classes) == 2 else "accuracy"
 
 
-# -- the explained space -----------------------------------------------------------------------
-
-
-def _split(model: Any) -> tuple[Pipeline | None, Any]:
-    """(earlier steps, final estimator) of a pipeline; (None, model) for anything else."""
-    if isinstance(model, Pipeline) and len(model.steps) > 1:
-        return model[:-1], model.steps[-1][1]
-    if isinstance(model, Pipeline):
-        return None, model.steps[-1][1]
-    return None, model
-
-
-def _features(prefix: Pipeline | None, X: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
-    """``X`` as the final estimator sees it, as a DataFrame (column labels kept as they are).
-
-    Also whether the estimator was given arrays (earlier steps that output arrays): it must
-    get arrays again, or scikit-learn warns about feature names on every call.
-    """
-    if prefix is None:
-        return X, False
-    try:
-        transformed = prefix.transform(X)
-    except (TypeError, ValueError, KeyError) as exc:
-        raise InvalidValueError(f"the model's pipeline could not transform X: {exc}") from exc
-    if isinstance(transformed, pd.DataFrame):
-        return transformed, False
-    if hasattr(transformed, "toarray"):  # a sparse matrix (e.g. scikit-learn's one-hot)
-        transformed = transformed.toarray()
-    matrix = np.asarray(transformed)
-    try:
-        names = [str(name) for name in prefix.get_feature_names_out()]
-    except (AttributeError, ValueError, TypeError):
-        names = [f"x{i}" for i in range(matrix.shape[1])]
-    return pd.DataFrame(matrix, columns=names, index=X.index), True
-
-
-def _sample(count: int, size: int, rng: np.random.Generator) -> np.ndarray:
-    """Sorted positions of a seeded sample of ``size`` rows (all rows when there are fewer)."""
-    if count <= size:
-        return np.arange(count)
-    return np.sort(rng.choice(count, size=size, replace=False))
-
-
-# -- SHAP --------------------------------------------------------------------------------------
-
-# (shap values (n, f), per-row base values (n,), output name, per-row class position, method)
-_ShapResult = tuple[np.ndarray, np.ndarray, str, np.ndarray, str]
-
-
-def _tree_shap(estimator: Any, explained: pd.DataFrame, task: str) -> _ShapResult | None:
-    """TreeExplainer's values, or None when shap does not support ``estimator`` as a tree model."""
-    import shap
-    from shap.utils._exceptions import InvalidModelError
-
-    try:
-        # No background: "tree_path_dependent" uses the trees' own training counts; exact
-        # and fast, and it explains the trees' raw output (log-odds for boosting).
-        explainer = shap.TreeExplainer(estimator)
-    except InvalidModelError:
-        return None
-    with warnings.catch_warnings():
-        # shap tells every LightGBM binary user its output format changed; ours does not.
-        warnings.filterwarnings("ignore", message=".*shap values output has changed.*")
-        raw = np.asarray(explainer.shap_values(explained), dtype=float)
-    expected = np.atleast_1d(np.asarray(explainer.expected_value, dtype=float))
-    tree_output = str(getattr(explainer.model, "tree_output", "raw_value"))
-    if raw.ndim == 2:
-        raw = raw[:, :, None]
-    if task == "regression":
-        output = "value" if tree_output == "raw_value" else tree_output
-    elif tree_output == "log_odds":
-        output = "log_odds" if raw.shape[2] <= 2 else "margin"
-    else:
-        output = tree_output
-    values, base_values, positions = _pick_output(raw, expected, task)
-    return values, base_values, output, positions, "tree"
-
-
-def _linear_shap(
-    estimator: Any, explained: pd.DataFrame, background: pd.DataFrame, task: str
-) -> _ShapResult | None:
-    """Exact SHAP values of a linear model (scikit-learn's ``coef_``/``intercept_``), or None.
-
-    With features taken as independent (the interventional view the fallback also takes), a
-    linear model's SHAP value is ``coef * (x - mean(background))``: what shap's
-    ``LinearExplainer`` computes, here without its start-up cost, and in the model's margin
-    (log-odds for a binary classifier). Instant even with hundreds of one-hot columns, where
-    permutation sampling would call the model hundreds of times per row.
-    """
-    from sklearn.base import is_classifier, is_regressor
-    from sklearn.linear_model._base import LinearClassifierMixin, LinearModel
-
-    if not isinstance(estimator, LinearClassifierMixin | LinearModel):
-        return None
-    if not (is_classifier(estimator) or is_regressor(estimator)):
-        return None
-    try:
-        rows = explained.to_numpy(dtype=float)
-        base_rows = background.to_numpy(dtype=float)
-    except (TypeError, ValueError):
-        return None  # text columns reach the model: not a plain linear function of numbers
-    coef = np.atleast_2d(np.asarray(estimator.coef_, dtype=float))
-    intercept = np.atleast_1d(np.asarray(estimator.intercept_, dtype=float))
-    if coef.shape[1] != rows.shape[1]:
-        return None
-    centre = base_rows.mean(axis=0)
-    raw = (rows - centre)[:, :, None] * coef.T[None, :, :]
-    expected = intercept + coef @ centre
-    margin = "log_odds" if coef.shape[0] == 1 else "margin"
-    output = "value" if task == "regression" else margin
-    values, base_values, positions = _pick_output(raw, expected, task)
-    return values, base_values, output, positions, "linear"
-
-
-def _pick_output(
-    raw: np.ndarray, expected: np.ndarray, task: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One output per row from ``(n, f, k)`` values and ``(k,)`` or ``(n, k)`` base values.
-
-    One output (regression, or a binary model with one margin): it; two (a binary model with a
-    column per class): the positive (second) one; more: each row's predicted class, the output
-    whose explained total is largest.
-    """
-    count, outputs = raw.shape[0], raw.shape[2]
-    bases = np.broadcast_to(expected, (count, outputs)) if expected.ndim == 1 else expected
-    if outputs == 1 or outputs == 2:
-        column = outputs - 1
-        positions = np.full(count, 1 if task == "classification" else 0)
-        return raw[:, :, column], np.asarray(bases[:, column], dtype=float), positions
-    totals = bases + raw.sum(axis=1)
-    positions = totals.argmax(axis=1)
-    rows = np.arange(count)
-    return raw[rows, :, positions], np.asarray(bases[rows, positions], dtype=float), positions
-
-
-class _Codec:
-    """Codes a frame's columns as floats for shap's masker, and back to the original types.
-
-    Numbers stay numbers; every other column (text, category, boolean, date) becomes the
-    position of its value in that column's list of seen values.
-    """
-
-    def __init__(self, frame: pd.DataFrame) -> None:
-        self.columns = list(frame.columns)
-        self.dtypes = dict(frame.dtypes)
-        self.levels: dict[str, np.ndarray] = {}
-        for column in self.columns:
-            series = frame[column]
-            if not _is_number(series):
-                self.levels[column] = pd.unique(series.astype(object))
-
-    def encode(self, frame: pd.DataFrame) -> np.ndarray:
-        coded = np.empty((len(frame), len(self.columns)), dtype=float)
-        for position, column in enumerate(self.columns):
-            series = frame[column]
-            if column in self.levels:
-                coded[:, position] = pd.Index(self.levels[column]).get_indexer(
-                    series.astype(object)
-                )
-            else:
-                coded[:, position] = series.to_numpy(dtype=float, na_value=np.nan)
-        return coded
-
-    def decode(self, matrix: np.ndarray) -> pd.DataFrame:
-        data: dict[str, Any] = {}
-        for position, column in enumerate(self.columns):
-            values = matrix[:, position]
-            dtype = self.dtypes[column]
-            if column in self.levels:
-                decoded = pd.Series(self.levels[column][values.astype(int)], dtype=object)
-                data[column] = decoded.astype(dtype)
-            else:
-                data[column] = pd.Series(values).astype(dtype)
-        return pd.DataFrame(data, columns=self.columns)
-
-
-def _is_number(series: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
-
-
-def _model_output(
-    estimator: Any, task: str, *, as_arrays: bool
-) -> Callable[[pd.DataFrame], np.ndarray]:
-    """The explained output as ``(rows, outputs)``: class probabilities, or the prediction."""
-    method = estimator.predict if task == "regression" else estimator.predict_proba
-
-    def output(frame: pd.DataFrame) -> np.ndarray:
-        values = np.asarray(method(frame.to_numpy() if as_arrays else frame), dtype=float)
-        return values.reshape(len(frame), -1)
-
-    return output
-
-
-def _permutation_shap(
-    estimator: Any,
-    explained: pd.DataFrame,
-    background: pd.DataFrame,
-    *,
-    task: str,
-    seed: int,
-    as_arrays: bool,
-) -> _ShapResult:
-    """SHAP values by antithetic permutation sampling over a background sample.
-
-    The algorithm of shap's ``PermutationExplainer`` with its ``Independent`` masker: along a
-    random order of the features, switch them one by one from background values to the row's
-    own, and credit each feature with the change in the model's mean output over the
-    background rows; then do the same in the reverse order. The credits of one order add up
-    exactly to ``f(row) - mean f(background)`` (additivity), and a forward and reverse pass
-    give exact SHAP values for models whose features interact at most in pairs. Written here,
-    vectorised over the explained rows, because shap's version compiles numba code in each
-    new process (seconds) and calls the model once per row and step (slow with a pipeline).
-    """
-    codec = _Codec(pd.concat([explained, background]))
-    predict = _model_output(estimator, task, as_arrays=as_arrays)
-    rows, base_rows = codec.encode(explained), codec.encode(background)
-    count, width, base_count = rows.shape[0], rows.shape[1], base_rows.shape[0]
-
-    def mean_output(matrix: np.ndarray, groups: int) -> np.ndarray:
-        output = predict(codec.decode(matrix))
-        return np.asarray(output.reshape(groups, base_count, -1).mean(axis=1))
-
-    base = mean_output(base_rows, 1)[0]
-    values = np.zeros((count, width, base.shape[0]))
-    rng = np.random.default_rng(seed)
-    orders = [rng.permutation(width) for _ in range(FALLBACK_PERMUTATIONS)]
-    chunk = max(1, FALLBACK_BATCH_ROWS // base_count)  # bounds the rows per model call
-    for start in range(0, count, chunk):
-        block = rows[start : start + chunk]
-        size = len(block)
-        for order in orders:
-            for sequence in (order, order[::-1]):
-                masked = np.tile(base_rows, (size, 1))
-                previous = np.broadcast_to(base, (size, base.shape[0]))
-                for feature in sequence:
-                    masked[:, feature] = np.repeat(block[:, feature], base_count)
-                    current = mean_output(masked, size)
-                    values[start : start + size, feature] += current - previous
-                    previous = current
-    values /= 2 * len(orders)
-    picked, base_values, positions = _pick_output(values, base, task)
-    output = "probability" if task == "classification" else "value"
-    return picked, base_values, output, positions, "permutation"
-
-
-# -- permutation importance ----------------------------------------------------------------------
-
-
-class _ClassifierAdapter(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
-    """A fitted classifier-like object as scikit-learn's scorers need it (tags, classes_)."""
-
-    def __init__(self, model: Any = None, classes: Any = None) -> None:
-        self.model = model
-        self.classes = classes
-
-    def fit(self, X: Any, y: Any = None) -> _ClassifierAdapter:  # pragma: no cover - never fit
-        return self
-
-    @property
-    def classes_(self) -> np.ndarray:
-        return np.asarray(self.classes)
-
-    def predict(self, X: Any) -> np.ndarray:
-        return np.asarray(self.model.predict(X))
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        return np.asarray(self.model.predict_proba(X))
-
-
-class _RegressorAdapter(RegressorMixin, BaseEstimator):  # type: ignore[misc]
-    """A fitted regressor-like object as scikit-learn's scorers need it (tags)."""
-
-    def __init__(self, model: Any = None) -> None:
-        self.model = model
-
-    def fit(self, X: Any, y: Any = None) -> _RegressorAdapter:  # pragma: no cover - never fit
-        return self
-
-    def predict(self, X: Any) -> np.ndarray:
-        return np.asarray(self.model.predict(X))
-
-
-def _permutation_importance(
-    model: Any,
-    X: pd.DataFrame,
-    y: np.ndarray,
-    *,
-    task: str,
-    classes: np.ndarray | None,
-    metric: str,
-    n_repeats: int,
-    rng: np.random.Generator,
-    seed: int,
-) -> pd.DataFrame:
-    scored: Any = model
-    if not isinstance(model, BaseEstimator):
-        scored = (
-            _ClassifierAdapter(model, classes)
-            if task == "classification"
-            else _RegressorAdapter(model)
-        )
-    positions = _sample(len(X), PERMUTATION_MAX_ROWS, rng)
-    try:
-        # random_state=seed: the same shuffles as scikit-learn's own call with that seed.
-        result = permutation_importance(
-            scored,
-            X.iloc[positions],
-            y[positions],
-            scoring=metric,
-            n_repeats=n_repeats,
-            random_state=seed,
-            n_jobs=None,
-        )
-    except ValueError as exc:
-        raise InvalidValueError(
-            f"permutation importance with scoring {metric!r} failed: {exc}"
-        ) from exc
-    return (
-        pd.DataFrame(
-            {
-                "feature": [str(c) for c in X.columns],
-                "importance_mean": np.asarray(result.importances_mean, dtype=float),
-                "importance_std": np.asarray(result.importances_std, dtype=float),
-            }
-        )
-        .sort_values("importance_mean", ascending=False, kind="stable")
-        .reset_index(drop=True)
-    )
-
-
 # -- JSON ---------------------------------------------------------------------------------------
 
 
@@ -725,111 +400,3 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         {str(key): _plain(value) for key, value in record.items()}
         for record in frame.to_dict(orient="records")
     ]
-
-
-# -- figures ------------------------------------------------------------------------------------
-
-
-def _importance_bar(
-    frame: pd.DataFrame, *, value: str, error: str | None, axis: str, title: str
-) -> go.Figure:
-    top = frame.head(_TOP_FEATURES).iloc[::-1]  # plotly draws the first bar at the bottom
-    bar = go.Bar(
-        x=top[value].to_numpy(dtype=float),
-        y=top["feature"].tolist(),
-        orientation="h",
-        error_x=(
-            {"type": "data", "array": top[error].to_numpy(dtype=float).tolist()}
-            if error is not None
-            else None
-        ),
-    )
-    figure = go.Figure(bar)
-    figure.update_layout(
-        title=title, xaxis_title=axis, yaxis_title="feature", height=max(300, 24 * len(top) + 120)
-    )
-    return figure
-
-
-def _color_scale(series: pd.Series) -> np.ndarray:
-    """Each value's rank within its feature, 0 (lowest) to 1 (highest); 0.5 when unrankable."""
-    if not _is_number(series):
-        series = pd.Series(pd.factorize(series.astype(object), sort=False)[0], index=series.index)
-    ranks = series.astype(float).rank(pct=True).to_numpy()
-    return np.where(np.isnan(ranks), 0.5, ranks)
-
-
-def _beeswarm(explanations: Explanations) -> go.Figure:
-    features = explanations.global_importance["feature"].head(_BEESWARM_FEATURES).tolist()
-    jitter = np.random.default_rng(0)
-    figure = go.Figure()
-    for level, name in enumerate(reversed(features)):
-        column = explanations.features.index(name)
-        raw = explanations.rows.iloc[:, column]
-        figure.add_trace(
-            go.Scatter(
-                x=explanations.shap_values[:, column],
-                y=level + jitter.uniform(-0.3, 0.3, size=len(raw)),
-                mode="markers",
-                name=name,
-                showlegend=False,
-                text=[f"{name} = {value}" for value in raw],
-                hovertemplate="%{text}<br>SHAP %{x:.4g}<extra></extra>",
-                marker={
-                    "color": _color_scale(raw),
-                    "colorscale": "Bluered",
-                    "cmin": 0,
-                    "cmax": 1,
-                    "size": 5,
-                    "opacity": 0.7,
-                    "showscale": level == 0,
-                    "colorbar": {
-                        "title": "feature value",
-                        "tickvals": [0, 1],
-                        "ticktext": ["low", "high"],
-                    },
-                },
-            )
-        )
-    figure.update_layout(
-        title="SHAP values per row (colour: the feature's value)",
-        xaxis_title=f"SHAP value ({explanations.output})",
-        yaxis={"tickvals": list(range(len(features))), "ticktext": list(reversed(features))},
-        height=max(300, 30 * len(features) + 120),
-    )
-    return figure
-
-
-def _waterfall(explanations: Explanations, position: int) -> go.Figure:
-    table = explanations.row_explanation(position)
-    shown, rest = table.head(_WATERFALL_FEATURES), table.iloc[_WATERFALL_FEATURES:]
-    base = explanations._base_of(position)
-    labels = ["base value"] + [
-        f"{f} = {_short(v)}" for f, v in zip(shown["feature"], shown["value"], strict=True)
-    ]
-    steps = [base] + shown["shap"].astype(float).tolist()
-    if len(rest):
-        labels.append(f"{len(rest)} other features")
-        steps.append(float(rest["shap"].sum()))
-    labels.append("model output")
-    steps.append(0.0)
-    measures = ["absolute"] + ["relative"] * (len(steps) - 2) + ["total"]
-    figure = go.Figure(go.Waterfall(x=steps, y=labels, measure=measures, orientation="h"))
-    label = explanations.rows.index[position]
-    suffix = ""
-    if explanations.explained_classes is not None:
-        suffix = f", class {explanations.explained_classes[position]}"
-    figure.update_layout(
-        title=f"Explanation of row {label}{suffix} ({explanations.output})",
-        xaxis_title=explanations.output,
-        yaxis={"autorange": "reversed"},
-        height=max(300, 28 * len(labels) + 120),
-    )
-    return figure
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, float | np.floating):
-        return f"{float(value):.4g}"
-    text = str(value)
-    return text if len(text) <= 30 else text[:27] + "..."
