@@ -108,7 +108,9 @@ def test_a_project_runs_end_to_end_and_reruns_from_cache(stores: Stores, tmp_pat
     )
     version = get_model_version("loans", 1)
     assert version.tags["loopml.project"] == "loans"
-    assert "# " in load_model_card("loans", 1, stores=stores)
+    card = load_model_card("loans", 1, stores=stores)
+    assert "Profile of loans.train v1 (train)" in card  # the training data's profile
+    assert "- income: numeric, 0.0% missing" in card
     assert "<html" in load_model_card("loans", 1, fmt="html", stores=stores).lower()
 
     again = run_project(path)

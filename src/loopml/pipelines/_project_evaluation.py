@@ -199,6 +199,37 @@ def _data_summary(
     return summary
 
 
+def _column_line(column: Any) -> str:
+    """One line of a training column's profile for the model card."""
+    parts = [column.kind, f"{column.missing_fraction:.1%} missing", f"{column.distinct:,} distinct"]
+    stats = column.numeric
+    if stats is not None and stats.mean is not None:
+        parts.append(f"mean {stats.mean:.4g} (min {stats.min:.4g}, max {stats.max:.4g})")
+    elif column.top_values:
+        top = column.top_values[0]
+        share = top.count / column.present if column.present else 0.0
+        parts.append(f"most often {top.value!r} ({share:.1%})")
+    return ", ".join(parts)
+
+
+def _training_profile(reference: Mapping[str, Any], target: str, stores: Any) -> dict[str, str]:
+    """The training data's profile, as the card shows it: a line per column and the warnings.
+
+    The same profile ``loopml data profile`` makes (DuckDB, every row), summarised: the card
+    says what the model learnt from, column by column, and what looked wrong in it.
+    """
+    from loopml.data import get_dataset, profile_dataset
+
+    version = get_dataset(reference["name"], reference["version"], stores=stores)
+    profile = profile_dataset(version, target=target, stores=stores)
+    lines = {column.name: _column_line(column) for column in profile.columns}
+    if profile.duplicates.duplicate_rows:
+        lines["duplicate rows"] = f"{profile.duplicates.duplicate_rows:,}"
+    for index, warning in enumerate(profile.warnings, start=1):
+        lines[f"warning {index}"] = warning.message
+    return lines
+
+
 def evaluate_finalist(
     context: StepContext,
     entry: Mapping[str, Any],
@@ -291,6 +322,7 @@ def evaluate_finalist(
         _data_summary(role, split[role], load(split[role], context), project.data.target)
         for role in ("train", "validation")
     ] + [_data_summary("test", split["test"], test, project.data.target)]
+    data[0]["profile"] = _training_profile(split["train"], project.data.target, stores)
     limitations = list(project.evaluate.limitations)
     if note:
         limitations.append(note)
