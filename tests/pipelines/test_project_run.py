@@ -193,7 +193,9 @@ def test_a_separate_test_file_that_is_disjoint_is_used(
     text = path.read_text().replace("id_column: id}", "id_column: id, test: {file: holdout.csv}}")
     path.write_text(text.replace("ratios: [0.6, 0.2, 0.2]", "ratios: [0.8, 0.2]"))
     result = run_project(path)
-    assert result.pipeline.outputs("split")["test"]["rows"] == 200
+    parts = result.pipeline.outputs("split")
+    assert parts["test"]["rows"] == 200 and parts["test"]["name"] == "loans.holdout"
+    assert parts["validation"]["name"] == "loans.validation"
 
 
 def test_a_failed_rule_baseline_resumes_after_the_fix(

@@ -208,8 +208,16 @@ def split_step(context: StepContext) -> dict[str, Any]:
     if data["test"] is not None:
         test_version = get_dataset(data["test"]["name"], data["test"]["version"], stores=stores)
         test_frame = load_dataset(test_version, stores=stores)
-        validation_version = split.test  # two-way split: its second part is the validation set
+        # A two-way split names its second part "<project>.test"; here it is the validation
+        # set, so it is recorded under that name (same bytes, stored once) with the part as parent.
         validation_frame = frames.test
+        validation_version = log_dataset(
+            validation_frame,
+            name=f"{config['project']}.validation",
+            parents=[split.test],
+            source={"kind": "split part", "of": split.test.uri, "role": "validation"},
+            stores=stores,
+        )
     else:
         assert split.validation is not None and frames.validation is not None
         test_version, test_frame = split.test, frames.test
