@@ -22,12 +22,12 @@ from scipy import stats
 from sklearn import metrics as skm
 
 from loopml.core import InvalidValueError
+from loopml.evaluation._metrics import LOWER_IS_BETTER
 
 Task = Literal["classification", "regression"]
 
 CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "f1", "precision", "recall", "f1_macro")
 REGRESSION_METRICS = ("mse", "rmse", "mae", "r2")
-LOWER_IS_BETTER = frozenset({"mse", "rmse", "mae"})
 _DEFAULT_METRICS: dict[str, tuple[str, ...]] = {
     "classification": ("accuracy", "f1"),
     "regression": ("rmse", "mae", "r2"),

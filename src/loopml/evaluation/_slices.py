@@ -24,9 +24,13 @@ from sklearn.exceptions import UndefinedMetricWarning
 
 from loopml.core import InvalidValueError
 from loopml.evaluation._bootstrap import BOOTSTRAP_METRICS, bootstrap_ci, metric_function
-from loopml.evaluation._metrics import ArrayLike, as_labels, check_same_length
+from loopml.evaluation._metrics import (
+    LOWER_IS_BETTER,
+    ArrayLike,
+    as_labels,
+    check_same_length,
+)
 
-_LOWER_IS_BETTER = frozenset({"mae", "mse", "rmse", "mape"})
 _MISSING = "<missing>"
 
 
@@ -83,7 +87,7 @@ def slice_metrics(
     predicted = np.asarray(y_pred)
     check_same_length(frame=np.empty(len(frame)), y_true=truth, y_pred=predicted)
     overall = float(function(truth, predicted))
-    lower_is_better = metric in _LOWER_IS_BETTER
+    lower_is_better = metric in LOWER_IS_BETTER
     records = []
     for column in columns:
         keys = frame[column].astype(object).where(frame[column].notna(), _MISSING).to_numpy()

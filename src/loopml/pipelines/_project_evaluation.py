@@ -10,7 +10,7 @@ stay challengers until the loop's promotion step (or a person) moves the alias.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -234,10 +234,12 @@ def evaluate_finalist(
     context: StepContext,
     entry: Mapping[str, Any],
     candidate: Mapping[str, Any],
-    load: Callable[[Mapping[str, Any], StepContext], pd.DataFrame],
-    split_xy: Callable[[pd.DataFrame, Mapping[str, Any]], tuple[pd.DataFrame, pd.Series]],
+    frames: Mapping[str, pd.DataFrame],
 ) -> dict[str, Any]:
-    """Evaluate one registered finalist on the test rows; store its report and model card."""
+    """Evaluate one registered finalist on the test rows; store its report and model card.
+
+    ``frames`` holds the split's train, validation and test rows, loaded once for every
+    finalist by the evaluate step."""
     from loopml.evaluation import (
         EvaluationReport,
         build_model_card,
@@ -248,7 +250,7 @@ def evaluate_finalist(
     )
     from loopml.pipelines._preflight import headline_metrics
     from loopml.pipelines._project import Project
-    from loopml.pipelines._project_steps import baseline_scores
+    from loopml.pipelines._project_steps import _split_xy, baseline_scores
     from loopml.registry import set_alias
 
     config, stores = context.config, context.stores
@@ -257,8 +259,8 @@ def evaluate_finalist(
     split = context.inputs["split"]
     model_name, version = entry["model"], entry["version"]
     model = load_fitted(candidate["model"], stores=stores)
-    test = load(split["test"], context)
-    X, y = split_xy(test, config)
+    test = frames["test"]
+    X, y = _split_xy(test, config)
     frame = X.assign(**{project.data.target: y})
     evaluation = evaluate_model(model, frame, target=project.data.target)
     predicted = np.asarray(model.predict(X))
@@ -272,7 +274,7 @@ def evaluate_finalist(
     )
     threshold = None
     if project.evaluate.threshold is not None and scores is not None:
-        X_valid, y_valid = split_xy(load(split["validation"], context), config)
+        X_valid, y_valid = _split_xy(frames["validation"], config)
         threshold = evaluate_threshold(
             y_valid.to_numpy(),
             _positive_scores(model, X_valid),
@@ -289,7 +291,11 @@ def evaluate_finalist(
         goal=project.goal.kpi,
         criteria=criteria,
         baselines=baseline_scores(
-            context, part="test", rule=project.baselines.rule, folder=config["folder"]
+            context,
+            part="test",
+            rule=project.baselines.rule,
+            folder=config["folder"],
+            frames=frames,
         ),
         slices=slices,
         fairness=fairness,
@@ -319,7 +325,7 @@ def evaluate_finalist(
         )
         html_name, json_name = report.save(run)
     data = [
-        _data_summary(role, split[role], load(split[role], context), project.data.target)
+        _data_summary(role, split[role], frames[role], project.data.target)
         for role in ("train", "validation")
     ] + [_data_summary("test", split["test"], test, project.data.target)]
     data[0]["profile"] = _training_profile(split["train"], project.data.target, stores)

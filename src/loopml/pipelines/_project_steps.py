@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from loopml.data import DatasetVersion, get_dataset, load_dataset, log_dataset, split_dataset
+from loopml.evaluation._metrics import LOWER_IS_BETTER
 from loopml.pipelines._fitted_models import load_fitted, save_fitted
 from loopml.pipelines._preflight import (
     check_no_overlap,
@@ -33,9 +34,6 @@ from loopml.pipelines._preflight import (
 from loopml.pipelines._sources import materialise
 from loopml.pipelines._steps import StepContext
 from loopml.tracking import start_run
-
-LOWER_IS_BETTER = frozenset({"log_loss", "brier", "rmse", "mse", "mae", "mape"})
-
 
 # -- helpers shared by the steps ------------------------------------------------------------
 
@@ -231,17 +229,29 @@ def split_step(context: StepContext) -> dict[str, Any]:
     }
 
 
+def load_parts(context: StepContext, *parts: str) -> dict[str, pd.DataFrame]:
+    """The split's parts a step reads, each loaded (and verified) once."""
+    split = context.inputs["split"]
+    return {part: _load(split[part], context) for part in parts}
+
+
 def baseline_scores(
-    context: StepContext, *, part: str, rule: str | None, folder: str
+    context: StepContext,
+    *,
+    part: str,
+    rule: str | None,
+    folder: str,
+    frames: Mapping[str, pd.DataFrame] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Fit the dummy baseline (and the user's rule) on the training rows; score them on
-    ``part`` (``validation`` to judge candidates, ``test`` beside a finalist's report)."""
+    ``part`` (``validation`` to judge candidates, ``test`` beside a finalist's report).
+    ``frames`` are parts already loaded by the caller."""
     from loopml.training import DummyBaseline, RuleBaseline
 
-    config = context.config
-    split, task = context.inputs["split"], context.inputs["validate"]["task"]
-    X_train, y_train = _split_xy(_load(split["train"], context), config)
-    X_part, y_part = _split_xy(_load(split[part], context), config)
+    config, task = context.config, context.inputs["validate"]["task"]
+    loaded = dict(frames) if frames is not None else load_parts(context, "train", part)
+    X_train, y_train = _split_xy(loaded["train"], config)
+    X_part, y_part = _split_xy(loaded[part], config)
     scores = {"dummy": _scores(DummyBaseline(task).fit(X_train, y_train), X_part, y_part, task)}
     if rule is not None:
         fitted_rule = RuleBaseline(load_rule(rule, folder=folder)).fit(X_train, y_train)
@@ -475,8 +485,9 @@ def evaluate_step(context: StepContext) -> dict[str, Any]:
     is stored on an evaluation run; the model card on the version."""
     from loopml.pipelines._project_evaluation import evaluate_finalist
 
+    frames = load_parts(context, "train", "validation", "test")
     results = []
     for entry in context.inputs["register"]["versions"]:
         candidate = context.inputs[f"candidate.{entry['candidate']}"]
-        results.append(evaluate_finalist(context, entry, candidate, _load, _split_xy))
+        results.append(evaluate_finalist(context, entry, candidate, frames))
     return {"finalists": results}

@@ -22,8 +22,9 @@ import pandas as pd
 from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, TimeSeriesSplit
 
 from loopml.core import InvalidValueError
+from loopml.evaluation._metrics import LOWER_IS_BETTER
 from loopml.training._estimators import ModelSpec
-from loopml.training._trainers import LOWER_IS_BETTER, train
+from loopml.training._trainers import train
 
 CVKind = Literal["kfold", "stratified", "grouped", "time"]
 CV_KINDS: tuple[str, ...] = ("kfold", "stratified", "grouped", "time")

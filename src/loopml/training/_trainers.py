@@ -31,8 +31,6 @@ from loopml.training._estimators import ModelSpec, build_estimator
 
 CLEANER_STEP = "cleaner"
 MODEL_STEP = "model"
-# Metrics where a smaller value is better; every other validation metric is "higher is better".
-LOWER_IS_BETTER = frozenset({"log_loss", "rmse", "mae"})
 
 
 @dataclass(frozen=True)
