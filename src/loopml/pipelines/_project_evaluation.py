@@ -251,7 +251,7 @@ def evaluate_finalist(
     from loopml.pipelines._preflight import headline_metrics
     from loopml.pipelines._project import Project
     from loopml.pipelines._project_steps import _split_xy, baseline_scores
-    from loopml.registry import set_alias
+    from loopml.registry import get_model, set_alias
 
     config, stores = context.config, context.stores
     project = Project.model_validate(config["project"])
@@ -353,12 +353,10 @@ def evaluate_finalist(
     card_digests = save_model_card(card, stores=stores)
     fairness_passed = None if fairness is None else bool(fairness.passed)
     criteria_passed = all(c.passed for c in criteria)
+    # The register step made the model, so it exists; a first champion needs no gate.
+    has_champion = CHAMPION in get_model(model_name, stores=stores).aliases
     aliases = [CHALLENGER]
-    try:
-        load_champion_version = _alias_exists(model_name, CHAMPION, stores)
-    except NotFoundError:
-        load_champion_version = False
-    if not load_champion_version and criteria_passed and fairness_passed is not False:
+    if not has_champion and criteria_passed and fairness_passed is not False:
         aliases.append(CHAMPION)
     for alias in aliases:
         set_alias(model_name, alias, version=version, stores=stores)
@@ -385,9 +383,3 @@ def evaluate_finalist(
         },
         "model_card": card_digests,
     }
-
-
-def _alias_exists(model_name: str, alias: str, stores: Any) -> bool:
-    from loopml.registry import get_model
-
-    return alias in get_model(model_name, stores=stores).aliases
