@@ -12,9 +12,16 @@ from loopml.core import Settings
 from loopml.data import get_dataset
 from loopml.registry import get_model, list_model_versions
 from loopml.store import MetadataStore, Stores
+from loopml.store._metadata import alembic_head_revision
 from loopml.tracking import get_run, metric_history, search_runs
 
 SNAPSHOTS = sorted((Path(__file__).parent / "upgrade_assets").glob("*.sqlite"))
+
+
+def test_the_recorded_head_is_alembics_head() -> None:
+    """Opening a store trusts ``SCHEMA_HEAD``; a migration added without moving it would leave
+    new databases un-upgraded."""
+    assert MetadataStore.head_revision() == alembic_head_revision()
 
 
 def test_the_head_revision_has_a_snapshot() -> None:

@@ -36,9 +36,16 @@ def demo(
             write_example_project(project_file)
             console.print(f"wrote the example project to {project_file} (edit it and run again)")
         execute_project(project_file)
+        from loopml.core import Settings
+
+        # The records live in LOOPML_HOME (default ./.loopml): a rerun reuses the finished
+        # steps only when it finds them, so the hint says where they are.
+        home = Settings.from_env().home
         console.print(
             f"next: open the reports above · loopml models show {_project_name(project_file)} · "
-            f"edit {project_file} and run: loopml run {project_file}"
+            f"edit {project_file} and run `loopml run {project_file}` from this folder "
+            f"(the records are in {home}; set LOOPML_HOME={home} to use them from elsewhere)",
+            markup=False,
         )
         return
     _quick_demo(seed)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from loopml.cli._render import console, duration, number, print_json, table, when
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(
     help="Look at tracked runs.",
@@ -149,16 +151,22 @@ def _print_mapping(title: str, values: dict[str, str]) -> None:
 
 
 def _timestamp(value: pd.Timestamp) -> str:
+    import pandas as pd
+
     return "" if pd.isna(value) else value.tz_convert(None).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _span(start: pd.Timestamp, end: pd.Timestamp) -> str:
+    import pandas as pd
+
     if pd.isna(start) or pd.isna(end):
         return ""
     return duration(int(start.timestamp() * 1000), int(end.timestamp() * 1000))
 
 
 def _frame_records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    import pandas as pd
+
     records = []
     for record in frame.to_dict(orient="records"):
         records.append(

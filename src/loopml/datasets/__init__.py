@@ -13,19 +13,29 @@ Example::
     people = load_employment(part="reference", decode=True)
 """
 
-from loopml.datasets._employment import (
-    EMPLOYMENT_CODES,
-    EMPLOYMENT_COLUMNS,
-    EMPLOYMENT_FEATURES,
-    load_employment,
-    load_employment_labels,
-)
-from loopml.datasets._sklearn_sets import (
-    load_breast_cancer,
-    load_diabetes,
-    load_digits,
-    load_wine,
-)
+from typing import TYPE_CHECKING
+
+from loopml.core._lazy import lazy_exports
+
+# Names load their modules on first use (see loopml.core._lazy): importing this package
+# costs nothing until a name is used.
+__getattr__, __dir__ = lazy_exports(__name__, __file__)
+
+if TYPE_CHECKING:
+    from loopml.datasets._employment import (
+        EMPLOYMENT_CODES,
+        EMPLOYMENT_COLUMNS,
+        EMPLOYMENT_FEATURES,
+        load_employment,
+        load_employment_labels,
+    )
+    from loopml.datasets._sklearn_sets import (
+        load_breast_cancer,
+        load_diabetes,
+        load_digits,
+        load_wine,
+    )
+
 
 __all__ = [
     "EMPLOYMENT_CODES",

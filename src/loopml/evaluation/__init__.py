@@ -2,60 +2,70 @@
 champion vs challenger with a gate, behavioural tests, explanations, shortcut warnings, and the
 reports and model cards that show them all."""
 
-from loopml.evaluation._behaviour import (
-    BehaviourReport,
-    BehaviourSuite,
-    CaseResult,
-    Directional,
-    Invariance,
-    MinimumFunctionality,
-    directional,
-    invariance,
-    minimum_functionality,
-)
-from loopml.evaluation._bootstrap import BOOTSTRAP_METRICS, bootstrap_ci
-from loopml.evaluation._compare import Comparison, MetricDelta, PairedTest, compare_models
-from loopml.evaluation._explain import Explanations, explain_model
-from loopml.evaluation._fairness import (
-    FairnessReport,
-    FairnessThresholds,
-    FeatureFairness,
-    GroupRates,
-    fairness_report,
-)
-from loopml.evaluation._gate import (
-    FairnessRule,
-    Gate,
-    GateVerdict,
-    MetricRule,
-    RuleOutcome,
-    SignificanceRule,
-    record_gate_verdict,
-)
-from loopml.evaluation._metrics import classification_metrics, regression_metrics
-from loopml.evaluation._model_card import (
-    ModelCard,
-    build_model_card,
-    derived_limitations,
-    load_model_card,
-    save_model_card,
-)
-from loopml.evaluation._model_evaluation import ModelEvaluation, evaluate_model
-from loopml.evaluation._plots import (
-    calibration_figure,
-    confusion_matrix_figure,
-    figures_to_html,
-    pr_figure,
-    predicted_vs_actual_figure,
-    residuals_figure,
-    roc_figure,
-    threshold_figure,
-)
-from loopml.evaluation._report import CriterionOutcome, EvaluationReport, check_success
-from loopml.evaluation._shortcuts import ShortcutWarning, shortcut_warnings
-from loopml.evaluation._slices import slice_metrics
-from loopml.evaluation._threshold import Threshold, select_threshold
-from loopml.evaluation._threshold_evaluation import ThresholdEvaluation, evaluate_threshold
+from typing import TYPE_CHECKING
+
+from loopml.core._lazy import lazy_exports
+
+# Names load their modules on first use (see loopml.core._lazy): importing this package
+# costs nothing until a name is used.
+__getattr__, __dir__ = lazy_exports(__name__, __file__)
+
+if TYPE_CHECKING:
+    from loopml.evaluation._behaviour import (
+        BehaviourReport,
+        BehaviourSuite,
+        CaseResult,
+        Directional,
+        Invariance,
+        MinimumFunctionality,
+        directional,
+        invariance,
+        minimum_functionality,
+    )
+    from loopml.evaluation._bootstrap import BOOTSTRAP_METRICS, bootstrap_ci
+    from loopml.evaluation._compare import Comparison, MetricDelta, PairedTest, compare_models
+    from loopml.evaluation._explain import Explanations, explain_model
+    from loopml.evaluation._fairness import (
+        FairnessReport,
+        FairnessThresholds,
+        FeatureFairness,
+        GroupRates,
+        fairness_report,
+    )
+    from loopml.evaluation._gate import (
+        FairnessRule,
+        Gate,
+        GateVerdict,
+        MetricRule,
+        RuleOutcome,
+        SignificanceRule,
+        record_gate_verdict,
+    )
+    from loopml.evaluation._metrics import classification_metrics, regression_metrics
+    from loopml.evaluation._model_card import (
+        ModelCard,
+        build_model_card,
+        derived_limitations,
+        load_model_card,
+        save_model_card,
+    )
+    from loopml.evaluation._model_evaluation import ModelEvaluation, evaluate_model
+    from loopml.evaluation._plots import (
+        calibration_figure,
+        confusion_matrix_figure,
+        figures_to_html,
+        pr_figure,
+        predicted_vs_actual_figure,
+        residuals_figure,
+        roc_figure,
+        threshold_figure,
+    )
+    from loopml.evaluation._report import CriterionOutcome, EvaluationReport, check_success
+    from loopml.evaluation._shortcuts import ShortcutWarning, shortcut_warnings
+    from loopml.evaluation._slices import slice_metrics
+    from loopml.evaluation._threshold import Threshold, select_threshold
+    from loopml.evaluation._threshold_evaluation import ThresholdEvaluation, evaluate_threshold
+
 
 __all__ = [
     "BOOTSTRAP_METRICS",

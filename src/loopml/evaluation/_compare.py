@@ -22,7 +22,7 @@ from scipy import stats
 from sklearn import metrics as skm
 
 from loopml.core import InvalidValueError
-from loopml.evaluation._metrics import LOWER_IS_BETTER
+from loopml.evaluation._metric_direction import LOWER_IS_BETTER
 
 Task = Literal["classification", "regression"]
 

@@ -17,12 +17,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from loopml.core import InvalidValueError
-from loopml.evaluation._compare import Comparison
-from loopml.evaluation._fairness import FairnessReport
-from loopml.store import Stores
+
+if TYPE_CHECKING:  # annotations only: a project file's gate is checked without scikit-learn
+    from loopml.evaluation._compare import Comparison
+    from loopml.evaluation._fairness import FairnessReport
+    from loopml.store import Stores
 
 VERDICT_FORMAT_VERSION = 1
 VERDICT_TAG = "loopml.gate.verdict"

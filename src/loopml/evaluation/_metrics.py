@@ -24,11 +24,6 @@ ArrayLike = Any
 _PROBABILITY_TOLERANCE = 1e-6
 
 
-# Metrics where a smaller value is better (every other metric: larger is better). One set for
-# every place that ranks or compares scores: trainers, tuning, slices, comparisons, pipelines.
-LOWER_IS_BETTER = frozenset({"log_loss", "brier", "mse", "rmse", "mae", "mape"})
-
-
 def as_labels(values: ArrayLike, *, name: str) -> np.ndarray:
     """A 1-D label array without missing values (NaN, None, pd.NA)."""
     array = np.asarray(values.to_numpy() if isinstance(values, pd.Series) else values)

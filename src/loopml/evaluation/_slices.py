@@ -24,12 +24,8 @@ from sklearn.exceptions import UndefinedMetricWarning
 
 from loopml.core import InvalidValueError
 from loopml.evaluation._bootstrap import BOOTSTRAP_METRICS, bootstrap_ci, metric_function
-from loopml.evaluation._metrics import (
-    LOWER_IS_BETTER,
-    ArrayLike,
-    as_labels,
-    check_same_length,
-)
+from loopml.evaluation._metric_direction import LOWER_IS_BETTER
+from loopml.evaluation._metrics import ArrayLike, as_labels, check_same_length
 
 _MISSING = "<missing>"
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from loopml.core import InvalidValueError
 from loopml.pipelines._project import Candidate, Project
+from loopml.pipelines._project_settings import headline_metrics, primary_metric, search_space_of
 from loopml.training import ModelSpec, SearchSpace
 from loopml.training._estimators import accepted_params
 
@@ -63,25 +64,6 @@ CLASSIFICATION_METRICS = frozenset(
 REGRESSION_METRICS = frozenset({"mse", "rmse", "mae", "mape", "r2"})
 
 
-def primary_metric(project: Project, task: str) -> str:
-    """The metric candidates are ranked on: as the file says, or the task's default when the
-    file leaves it out (ROC AUC for classification, RMSE for regression)."""
-    return resolve_metric(metric_setting(project), task)
-
-
-def metric_setting(project: Project) -> dict[str, Any]:
-    """The primary metric as a step config keeps it: the name, and whether the file gave it."""
-    given = "primary_metric" in project.evaluate.model_fields_set
-    return {"name": project.evaluate.primary_metric, "given": given}
-
-
-def resolve_metric(setting: dict[str, Any], task: str) -> str:
-    """See :func:`primary_metric`; ``setting`` from :func:`metric_setting`."""
-    if not setting["given"] and task == "regression":
-        return "rmse"
-    return str(setting["name"])
-
-
 def _threshold_problems(project: Project, frame: pd.DataFrame, task: str) -> list[str]:
     if project.evaluate.threshold is None or project.data.target not in frame.columns:
         return []
@@ -107,13 +89,6 @@ def _metric_problems(project: Project, task: str) -> list[str]:
         if name not in known:
             problems.append(f"evaluate.metrics: {name!r} is not a {task} metric")
     return problems
-
-
-def headline_metrics(project: Project, task: str) -> list[str]:
-    """The metrics a run's summary shows: as the file says, or the task's usual ones."""
-    if "metrics" not in project.evaluate.model_fields_set and task == "regression":
-        return ["rmse", "mae", "r2"]
-    return list(project.evaluate.metrics)
 
 
 def _named_columns(project: Project) -> dict[str, list[str]]:
@@ -200,19 +175,6 @@ def _fairness_problems(project: Project, frame: pd.DataFrame) -> list[str]:
 def candidate_spec(candidate: Candidate, task: str) -> ModelSpec:
     """The model spec of a candidate (its fixed params), checked."""
     return ModelSpec.parse({"kind": candidate.kind, "task": task, "params": candidate.params})
-
-
-def search_space_of(candidate: Candidate) -> dict[str, Any]:
-    """A candidate's search space in :class:`SearchSpace`'s dict form."""
-    space: dict[str, Any] = {}
-    for name, dimension in candidate.search.items():
-        if dimension.categorical is not None:
-            space[name] = {"categorical": list(dimension.categorical)}
-        elif dimension.float_ is not None:
-            space[name] = {"float": list(dimension.float_), "log": dimension.log}
-        elif dimension.int_ is not None:
-            space[name] = {"int": list(dimension.int_), "log": dimension.log}
-    return space
 
 
 def _candidate_problems(project: Project, task: str) -> list[str]:

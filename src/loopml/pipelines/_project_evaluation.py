@@ -41,7 +41,7 @@ def _slices(
 
     if not project.evaluate.slices:
         return None
-    from loopml.pipelines._preflight import primary_metric
+    from loopml.pipelines._project_settings import primary_metric
 
     metric = primary_metric(project, task)
     if metric not in BOOTSTRAP_METRICS or (metric in ("roc_auc", "pr_auc") and scores is None):
@@ -248,8 +248,8 @@ def evaluate_finalist(
         evaluate_threshold,
         save_model_card,
     )
-    from loopml.pipelines._preflight import headline_metrics
     from loopml.pipelines._project import Project
+    from loopml.pipelines._project_settings import headline_metrics
     from loopml.pipelines._project_steps import _split_xy, baseline_scores
     from loopml.registry import get_model, set_alias
 

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loopml.data import get_dataset
-from loopml.pipelines._preflight import metric_setting, search_space_of
 from loopml.pipelines._project import Project, load_project
+from loopml.pipelines._project_settings import metric_setting, search_space_of
 from loopml.pipelines._project_steps import (
     baselines_step,
     candidate_step,
@@ -45,6 +44,8 @@ def _data_config(project: Project, folder: Path, stores: Stores) -> dict[str, An
     source = source_config(project.data, base=folder)
     if project.data.dataset is not None and project.data.version is None:
         # "the latest version": key on the version it is now, so a new version reruns the steps.
+        from loopml.data import get_dataset
+
         latest = get_dataset(project.data.dataset, stores=stores)
         source["latest_id"] = latest.id
     test = None if project.data.test is None else source_config(project.data.test, base=folder)

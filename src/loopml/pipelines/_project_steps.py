@@ -18,22 +18,18 @@ import math
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-import pandas as pd
-
-from loopml.data import DatasetVersion, get_dataset, load_dataset, log_dataset, split_dataset
-from loopml.evaluation._metrics import LOWER_IS_BETTER
-from loopml.pipelines._fitted_models import load_fitted, save_fitted
-from loopml.pipelines._preflight import (
-    check_no_overlap,
-    check_project_data,
-    check_test_columns,
-)
-from loopml.pipelines._sources import materialise
+from loopml.evaluation._metric_direction import LOWER_IS_BETTER
 from loopml.pipelines._steps import StepContext
-from loopml.tracking import start_run
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from loopml.data import DatasetVersion
+
+# The steps import their tools (pandas, the data stage, scikit-learn through the preflight
+# checks, the registry) when they run: a project whose steps are all reused imports none of it.
 
 # -- helpers shared by the steps ------------------------------------------------------------
 
@@ -49,6 +45,8 @@ def _version_output(version: DatasetVersion) -> dict[str, Any]:
 
 
 def _load(reference: Mapping[str, Any], context: StepContext) -> pd.DataFrame:
+    from loopml.data import load_dataset
+
     return load_dataset(reference["name"], reference["version"], stores=context.stores)
 
 
@@ -63,6 +61,9 @@ def _split_xy(frame: pd.DataFrame, config: Mapping[str, Any]) -> tuple[pd.DataFr
 
 def _scores(model: Any, X: pd.DataFrame, y: pd.Series, task: str) -> dict[str, float]:
     """Every metric loopml reports for ``model`` on ``(X, y)`` (NaN-free, JSON-ready)."""
+    import numpy as np
+    import pandas as pd
+
     from loopml.evaluation import classification_metrics, regression_metrics
 
     if task == "regression":
@@ -129,6 +130,9 @@ def load_rule(spec: str, *, folder: str) -> Callable[[Any], Any]:
 
 def data_step(context: StepContext) -> dict[str, Any]:
     """Make the project's table (and a separate test table) stored dataset versions."""
+    from loopml.data import load_dataset, log_dataset
+    from loopml.pipelines._sources import materialise
+
     config, stores = context.config, context.stores
     version = materialise(dict(config["source"]), name=config["project"], stores=stores)
     sample_rows = config.get("sample_rows")
@@ -151,6 +155,7 @@ def data_step(context: StepContext) -> dict[str, Any]:
 
 def validate_step(context: StepContext) -> dict[str, Any]:
     """Check the data against the project file before anything is trained (every problem)."""
+    from loopml.pipelines._preflight import check_project_data, check_test_columns
     from loopml.pipelines._project import Project
 
     project = Project.model_validate(context.config["project"])
@@ -169,6 +174,9 @@ def validate_step(context: StepContext) -> dict[str, Any]:
 def split_step(context: StepContext) -> dict[str, Any]:
     """Split into train / validation / test (or train / validation beside a given test set)
     and refuse a test set that shares rows with the training set."""
+    from loopml.data import get_dataset, load_dataset, log_dataset, split_dataset
+    from loopml.pipelines._preflight import check_no_overlap
+
     config, stores = context.config, context.stores
     data = context.inputs["data"]
     source = get_dataset(data["dataset"]["name"], data["dataset"]["version"], stores=stores)
@@ -272,6 +280,8 @@ def candidate_step(context: StepContext) -> dict[str, Any]:
     """Tune one candidate by cross-validation on the training rows, then fit it on them and
     score it on the validation rows. The fitted pipeline (cleaner + model) is stored."""
     from loopml.data import cleaner_from_config
+    from loopml.pipelines._fitted_models import save_fitted
+    from loopml.tracking import start_run
     from loopml.training import ModelSpec, train
 
     config, stores = context.config, context.stores
@@ -373,7 +383,7 @@ def _tune(
 def _tuning_metric(config: Mapping[str, Any], task: str) -> str | None:
     """The primary metric when cross-validation can score it, else the task's default
     (None: ROC AUC for two classes, accuracy for more, RMSE for regression)."""
-    from loopml.pipelines._preflight import resolve_metric
+    from loopml.pipelines._project_settings import resolve_metric
     from loopml.training._cv import CLASSIFICATION_METRICS, REGRESSION_METRICS
 
     metric = resolve_metric(config["metric"], task)
@@ -384,7 +394,7 @@ def _tuning_metric(config: Mapping[str, Any], task: str) -> str | None:
 def select_step(context: StepContext) -> dict[str, Any]:
     """Rank candidates on the validation rows; flag those that do not clearly beat the
     baselines; pick the finalists (unflagged first) that go on to the test set."""
-    from loopml.pipelines._preflight import resolve_metric
+    from loopml.pipelines._project_settings import resolve_metric
     from loopml.training import compare_with_baselines
 
     config = context.config
@@ -448,6 +458,7 @@ def select_step(context: StepContext) -> dict[str, Any]:
 
 def register_step(context: StepContext) -> dict[str, Any]:
     """Register each finalist as a version of the project's model, with its lineage."""
+    from loopml.pipelines._fitted_models import load_fitted
     from loopml.registry import register_model
 
     config, stores = context.config, context.stores

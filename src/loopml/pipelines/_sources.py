@@ -11,30 +11,27 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from loopml.core import ConfigurationError
-from loopml.data import (
-    DatasetVersion,
-    get_dataset,
-    ingest_csv,
-    ingest_jsonl,
-    ingest_parquet,
-    log_dataset,
-)
 from loopml.pipelines._project import DataSource
-from loopml.store import Stores
 
-_FILE_READERS: dict[str, Callable[..., DatasetVersion]] = {
-    ".csv": ingest_csv,
-    ".tsv": ingest_csv,
-    ".txt": ingest_csv,
-    ".parquet": ingest_parquet,
-    ".pq": ingest_parquet,
-    ".jsonl": ingest_jsonl,
-    ".ndjson": ingest_jsonl,
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from loopml.data import DatasetVersion
+    from loopml.store import Stores
+
+# The reader of each file format, by its name in ``loopml.data``: imported when a file is read,
+# not when a run that reuses its data step only needs the file's digest.
+_FILE_READERS: dict[str, str] = {
+    ".csv": "ingest_csv",
+    ".tsv": "ingest_csv",
+    ".txt": "ingest_csv",
+    ".parquet": "ingest_parquet",
+    ".pq": "ingest_parquet",
+    ".jsonl": "ingest_jsonl",
+    ".ndjson": "ingest_jsonl",
 }
 
 
@@ -96,6 +93,9 @@ def materialise(config: dict[str, Any], *, name: str, stores: Stores) -> Dataset
     Raises:
         NotFoundError: the stored dataset or version does not exist (the message lists what does).
     """
+    import loopml.data as data_stage
+    from loopml.data import get_dataset, log_dataset
+
     if "dataset" in config:
         return get_dataset(config["dataset"], config.get("version"), stores=stores)
     if "bundled" in config:
@@ -107,5 +107,5 @@ def materialise(config: dict[str, Any], *, name: str, stores: Stores) -> Dataset
             stores=stores,
         )
     path = Path(config["file"])
-    reader = _FILE_READERS[path.suffix.lower()]
+    reader: Callable[..., DatasetVersion] = getattr(data_stage, _FILE_READERS[path.suffix.lower()])
     return reader(path, name=name, stores=stores)

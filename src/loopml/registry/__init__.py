@@ -13,15 +13,30 @@ exactly the types recorded at registration trusted; custom models are rebuilt fr
 See ``docs/registry.md``.
 """
 
-from loopml.registry._aliases import delete_alias, set_alias
-from loopml.registry._catalog import get_model, get_model_version, list_model_versions, list_models
-from loopml.registry._load import load_model
-from loopml.registry._pyfunc_flavor import PythonModel
-from loopml.registry._records import Model, ModelVersion
-from loopml.registry._register import register_model
-from loopml.registry._signature import infer_signature
-from loopml.registry._update import update_model, update_model_version
-from loopml.registry._uri import ModelUri, parse_model_uri
+from typing import TYPE_CHECKING
+
+from loopml.core._lazy import lazy_exports
+
+# Names load their modules on first use (see loopml.core._lazy): importing this package
+# costs nothing until a name is used.
+__getattr__, __dir__ = lazy_exports(__name__, __file__)
+
+if TYPE_CHECKING:
+    from loopml.registry._aliases import delete_alias, set_alias
+    from loopml.registry._catalog import (
+        get_model,
+        get_model_version,
+        list_model_versions,
+        list_models,
+    )
+    from loopml.registry._load import load_model
+    from loopml.registry._pyfunc_flavor import PythonModel
+    from loopml.registry._records import Model, ModelVersion
+    from loopml.registry._register import register_model
+    from loopml.registry._signature import infer_signature
+    from loopml.registry._update import update_model, update_model_version
+    from loopml.registry._uri import ModelUri, parse_model_uri
+
 
 __all__ = [
     "Model",

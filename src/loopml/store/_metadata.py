@@ -27,9 +27,16 @@ from loopml.core import ConflictError, SchemaVersionError, StoreError
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _SQLITE_BUSY_TIMEOUT_S = 60.0
+# The newest migration under ``migrations/versions``. Opening a store compares the database's
+# revision with this instead of asking Alembic, whose import and script scan cost ~80 ms on
+# every command; Alembic loads only when there is something to upgrade or explain. A test
+# checks that this equals Alembic's head, so a new migration cannot be forgotten here.
+SCHEMA_HEAD = "0003"
 
 
-def _head_revision() -> str:
+def alembic_head_revision() -> str:
+    """The head revision as Alembic finds it by scanning the migration scripts (for the test
+    that keeps :data:`SCHEMA_HEAD` right)."""
     head = _script_directory().get_current_head()
     if head is None:  # pragma: no cover - the package always ships its migrations
         raise SchemaVersionError(f"no migrations found under {_MIGRATIONS}")
@@ -110,16 +117,23 @@ class MetadataStore:
     # -- schema -----------------------------------------------------------------------------
 
     def current_revision(self) -> str | None:
-        """The Alembic revision the database is at, or None for an empty database."""
-        from alembic.runtime.migration import MigrationContext
+        """The Alembic revision the database is at, or None for an empty database.
 
+        Read from Alembic's own ``alembic_version`` table with plain SQL (what Alembic's
+        ``MigrationContext.get_current_revision`` does), without importing Alembic.
+        """
         with self._translate_errors(), self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            if not sa.inspect(conn).has_table("alembic_version"):
+                return None
+            versions = conn.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+        if len(versions) > 1:  # pragma: no cover - loopml's migrations never branch
+            raise SchemaVersionError(f"the database {self!r} is at several revisions: {versions}")
+        return str(versions[0][0]) if versions else None
 
     @staticmethod
     def head_revision() -> str:
         """The newest schema revision this version of loopml knows."""
-        return _head_revision()
+        return SCHEMA_HEAD
 
     def upgrade(self, revision: str = "head") -> None:
         """Apply every migration up to ``revision`` (idempotent; ``loopml db upgrade`` runs it)."""
@@ -148,7 +162,7 @@ class MetadataStore:
         if self._schema_checked:
             return
         current = self.current_revision()
-        head = _head_revision()
+        head = SCHEMA_HEAD
         if current != head:
             known = {rev.revision for rev in _script_directory().walk_revisions()}
             if current is not None and current not in known:

@@ -21,7 +21,7 @@ from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.utils.validation import check_is_fitted
 
 from loopml.core import InvalidValueError
-from loopml.evaluation._metrics import LOWER_IS_BETTER
+from loopml.evaluation._metric_direction import LOWER_IS_BETTER
 from loopml.training._estimators import TASKS
 from loopml.training._trainers import _as_xy, validation_metrics
 

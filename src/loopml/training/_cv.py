@@ -22,7 +22,7 @@ import pandas as pd
 from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, TimeSeriesSplit
 
 from loopml.core import InvalidValueError
-from loopml.evaluation._metrics import LOWER_IS_BETTER
+from loopml.evaluation._metric_direction import LOWER_IS_BETTER
 from loopml.training._estimators import ModelSpec
 from loopml.training._trainers import train
 

@@ -20,7 +20,8 @@ from typing import Any
 
 from loopml.core import ConflictError, InvalidValueError, ModelLoadError
 from loopml.data._cleaning._cleaner import Cleaner, StepCallback
-from loopml.data._cleaning._config import CleaningConfig, cleaner_from_config
+from loopml.data._cleaning._config import CleaningConfig
+from loopml.data._cleaning._from_config import cleaner_from_config
 from loopml.data._cleaning._report import CleaningReport
 from loopml.data._datasets import (
     DatasetVersion,
