@@ -138,3 +138,25 @@ def test_malformed_pipelines_are_refused_before_anything_is_recorded(
     if message != "must be JSON":  # structure is checked before the run is recorded
         with stores.metadata.session() as session:
             assert session.scalar(sa.select(sa.func.count()).select_from(PipelineRunRow)) == 0
+
+
+def noisy(context: StepContext) -> dict[str, Any]:
+    import warnings
+
+    for _ in range(5):
+        warnings.warn("lbfgs failed to converge\nIncrease max_iter.", UserWarning, stacklevel=1)
+    warnings.warn("divide by zero", RuntimeWarning, stacklevel=1)
+    return {"ok": True}
+
+
+def test_a_steps_warnings_are_summarised_once_each_not_printed(
+    stores: Stores, recwarn: pytest.WarningsRecorder
+) -> None:
+    result = run_pipeline("noisy", [Step("noisy", noisy)])
+    assert result.steps[0].warnings == (
+        "UserWarning: lbfgs failed to converge (x5)",
+        "RuntimeWarning: divide by zero",
+    )
+    assert len(recwarn) == 0  # gathered by the runner, not shown one by one
+    again = run_pipeline("noisy", [Step("noisy", noisy)])
+    assert again.steps[0].status is StepStatus.REUSED and again.steps[0].warnings == ()

@@ -75,7 +75,12 @@ def _as_document(result: Any, written: list[Path], elapsed: float) -> dict[str, 
         "pipeline_run": result.pipeline.id,
         "seconds": round(elapsed, 3),
         "steps": [
-            {"name": s.name, "status": s.status.value, "seconds": round(s.duration_s, 3)}
+            {
+                "name": s.name,
+                "status": s.status.value,
+                "seconds": round(s.duration_s, 3),
+                "warnings": list(s.warnings),
+            }
             for s in result.pipeline.steps
         ],
         "reused": result.reused,
@@ -86,6 +91,9 @@ def _as_document(result: Any, written: list[Path], elapsed: float) -> dict[str, 
 
 
 def _print_summary(result: Any, written: list[Path], elapsed: float) -> None:
+    for step in result.pipeline.steps:
+        for warning in step.warnings:
+            console.print(f"  [yellow]warning[/yellow] in {step.name}: {warning}", highlight=False)
     reused = result.reused
     if len(reused) == len(result.pipeline.steps):
         console.print(f"nothing changed: all {len(reused)} steps reused ({elapsed:.2f} s)")

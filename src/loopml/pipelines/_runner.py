@@ -16,6 +16,8 @@ import hashlib
 import json
 import time
 import traceback
+import warnings
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +58,16 @@ class StepOutcome:
     duration_s: float
     outputs: dict[str, Any] = field(default_factory=dict)
     reused_from: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def _summarise(caught: Sequence[warnings.WarningMessage]) -> tuple[str, ...]:
+    """One line per distinct warning, with how often it came: scikit-learn repeats a
+    ConvergenceWarning for every fit of every fold and trial, a screenful that says one thing."""
+    counts = Counter(
+        f"{w.category.__name__}: {(str(w.message).strip().splitlines() or [''])[0]}" for w in caught
+    )
+    return tuple(f"{line} (x{count})" if count > 1 else line for line, count in counts.items())
 
 
 @dataclass(frozen=True)
@@ -212,7 +224,11 @@ def _run_step(
     )
     started = time.perf_counter()
     try:
-        produced = dict(step.run(context))
+        # The step's warnings are gathered and summarised (StepOutcome.warnings), not printed
+        # one by one between the progress lines.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            produced = dict(step.run(context))
         stored = json.loads(canonical_json(produced, what=f"the outputs of step {step.name!r}"))
     except Exception as exc:
         duration = time.perf_counter() - started
@@ -226,7 +242,9 @@ def _run_step(
         ) from exc
     duration = time.perf_counter() - started
     _end_step(stores, step_id, StepStatus.FINISHED, stored, duration, None)
-    return StepOutcome(step.name, StepStatus.FINISHED, duration, stored)
+    return StepOutcome(
+        step.name, StepStatus.FINISHED, duration, stored, warnings=_summarise(caught)
+    )
 
 
 def _describe(exc: BaseException) -> str:
