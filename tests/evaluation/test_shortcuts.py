@@ -228,6 +228,28 @@ def test_results_repeat_for_a_seed(threshold_table):
     assert [w.to_dict() for w in first] == [w.to_dict() for w in again]
 
 
+def test_a_dominant_but_tiny_importance_is_no_shortcut_with_a_floor():
+    """A near-perfect model on redundant features: shuffling any one column costs almost
+    nothing, and a ratio between two such drops (0.0037 vs 0.00067, seen on breast cancer)
+    is noise, not a model leaning on one column."""
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": [4.0, 3.0, 2.0, 1.0]})
+    importance = pd.Series({"a": 0.0037, "b": 0.00067})
+    found = shortcut_warnings(frame, [0, 1, 0, 1], task="classification", importance=importance)
+    assert _kinds(found) == [("dominant_feature", "a")]
+    floored = shortcut_warnings(
+        frame, [0, 1, 0, 1], task="classification", importance=importance, min_importance=0.01
+    )
+    assert floored == []
+    material = shortcut_warnings(
+        frame,
+        [0, 1, 0, 1],
+        task="classification",
+        importance=importance * 10,
+        min_importance=0.01,
+    )
+    assert _kinds(material) == [("dominant_feature", "a")]
+
+
 # -- bad input ------------------------------------------------------------------------------------
 
 
@@ -246,6 +268,8 @@ def test_results_repeat_for_a_seed(threshold_table):
         ({"full_score": float("nan")}, "full_score"),
         ({"metric": "best"}, "unknown metric"),
         ({"dominance_ratio": 1.0}, "dominance_ratio"),
+        ({"min_importance": -0.01}, "min_importance"),
+        ({"min_importance": "some"}, "min_importance"),
         ({"near_full_margin": -0.1}, "near_full_margin"),
         ({"top_k": 0}, "top_k"),
         ({"seed": "zero"}, "seed"),

@@ -11,7 +11,7 @@ import typer
 
 from loopml.cli import _data, _datasets, _db, _experiments, _models, _project, _runs
 from loopml.cli._demo import demo
-from loopml.cli._evaluate import evaluate
+from loopml.cli._evaluate import EVALUATE_EXAMPLE, evaluate
 from loopml.cli._render import error_console
 from loopml.cli._run import run
 from loopml.cli._tune import TUNE_EXAMPLE, tune
@@ -33,7 +33,7 @@ app.add_typer(_db.app, name="db")
 app.command("demo", epilog="Example: loopml demo")(demo)
 app.command(
     "evaluate",
-    epilog="Example: loopml evaluate models:/churn@champion customers -t churned -o eval.html",
+    epilog=EVALUATE_EXAMPLE,
 )(evaluate)
 app.command("init", epilog="Example: loopml init && loopml project check")(_project.init)
 app.command("run", epilog="Example: loopml init && loopml run loopml.yaml")(run)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     )
     from loopml.evaluation._bootstrap import BOOTSTRAP_METRICS, bootstrap_ci
     from loopml.evaluation._compare import Comparison, MetricDelta, PairedTest, compare_models
+    from loopml.evaluation._evaluate_version import StoredEvaluation, evaluate_version
     from loopml.evaluation._explain import Explanations, explain_model
     from loopml.evaluation._fairness import (
         FairnessReport,
@@ -68,6 +69,7 @@ if TYPE_CHECKING:
 
 
 __all__ = [
+    "StoredEvaluation",
     "BOOTSTRAP_METRICS",
     "BehaviourReport",
     "BehaviourSuite",
@@ -107,6 +109,7 @@ __all__ = [
     "directional",
     "evaluate_model",
     "evaluate_threshold",
+    "evaluate_version",
     "explain_model",
     "fairness_report",
     "figures_to_html",

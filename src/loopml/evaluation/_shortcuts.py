@@ -76,6 +76,7 @@ def shortcut_warnings(
     full_score: float | None = None,
     metric: str | None = None,
     dominance_ratio: float = 5.0,
+    min_importance: float = 0.0,
     near_full_margin: float = 0.02,
     top_k: int = 3,
     seed: int = 0,
@@ -95,6 +96,10 @@ def shortcut_warnings(
         metric: a scikit-learn scorer name (greater is better); default ``roc_auc`` for two
             classes, ``accuracy`` for more, ``r2`` for regression.
         dominance_ratio: how many times the next feature's importance the top one needs.
+        min_importance: and how large it must be itself. With permutation importances (score
+            drops) 0.01 is sensible: when shuffling the top column costs less than that, the
+            ratio between two tiny drops is noise (a near-perfect model on many redundant
+            features), not a model leaning on one column.
         near_full_margin: how close to ``full_score`` a one-column model must come.
         top_k: how many top columns get a one-column model.
         seed: seeds the row sample, the folds and the trees.
@@ -108,6 +113,7 @@ def shortcut_warnings(
         importance=importance,
         full_score=full_score,
         dominance_ratio=dominance_ratio,
+        min_importance=min_importance,
         near_full_margin=near_full_margin,
         top_k=top_k,
         seed=seed,
@@ -125,7 +131,7 @@ def shortcut_warnings(
     leaked = {warning.feature for warning in found}
     ranked = _ranked(importance) if importance is not None else None
     if ranked is not None:
-        found.extend(_dominant_feature(ranked, ratio=dominance_ratio))
+        found.extend(_dominant_feature(ranked, ratio=dominance_ratio, floor=min_importance))
     if full_score is not None:
         columns = _candidates(X, ranked, top_k=top_k)
         for column in (c for c in columns if c not in leaked):
@@ -182,6 +188,7 @@ def _check_options(
     importance: Any,
     full_score: Any,
     dominance_ratio: Any,
+    min_importance: Any,
     near_full_margin: Any,
     top_k: Any,
     seed: Any,
@@ -198,6 +205,8 @@ def _check_options(
         raise InvalidValueError(f"full_score must be a finite number, got {full_score!r}")
     if not _is_finite(dominance_ratio) or dominance_ratio <= 1:
         raise InvalidValueError(f"dominance_ratio must be a number > 1, got {dominance_ratio!r}")
+    if not _is_finite(min_importance) or min_importance < 0:
+        raise InvalidValueError(f"min_importance must be a number >= 0, got {min_importance!r}")
     if not _is_finite(near_full_margin) or near_full_margin < 0:
         raise InvalidValueError(f"near_full_margin must be >= 0, got {near_full_margin!r}")
     if isinstance(top_k, bool) or not isinstance(top_k, int | np.integer) or top_k < 1:
@@ -306,11 +315,11 @@ def _ranked(importance: pd.Series) -> pd.Series:
     return cleaned.sort_values(ascending=False, kind="stable")
 
 
-def _dominant_feature(ranked: pd.Series, *, ratio: float) -> list[ShortcutWarning]:
+def _dominant_feature(ranked: pd.Series, *, ratio: float, floor: float) -> list[ShortcutWarning]:
     if len(ranked) < 2:
         return []
     top, second = float(ranked.iloc[0]), float(ranked.iloc[1])
-    if top <= 0 or top < ratio * second:
+    if top <= 0 or top < floor or top < ratio * second:
         return []
     name, runner_up = str(ranked.index[0]), str(ranked.index[1])
     times = top / second if second > 0 else math.inf

@@ -359,32 +359,80 @@ def _line_of(node: yaml.Node | None, path: tuple[Any, ...]) -> int | None:
     return line
 
 
+def _yaml(text: str, path: str) -> tuple[Any, Any]:
+    """The YAML node tree (for line numbers) and the data; a syntax error names its line."""
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise ProjectFileError(path, [(line, "(yaml)", str(getattr(exc, "problem", exc)))]) from exc
+
+
+def _problems(
+    exc: ValidationError, root: Any, *, skip: int = 0
+) -> list[tuple[int | None, str, str]]:
+    """Each validation error with its line; ``skip`` drops leading parts of the location that
+    the file itself does not have (a wrapper's field name)."""
+    problems = []
+    for error in exc.errors():
+        location = tuple(error["loc"])[skip:]
+        where = ".".join(str(part) for part in location) or "(file)"
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append((_line_of(root, location), where, message))
+    problems.sort(key=lambda p: (p[0] or 0, p[1]))
+    return problems
+
+
 def parse_project(text: str, *, path: str = "loopml.yaml") -> Project:
     """Validate the text of a project file; every problem at once, each with its line.
 
     Raises:
         ProjectFileError: the YAML does not parse, or the project has problems.
     """
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise ProjectFileError(path, [(line, "(yaml)", str(getattr(exc, "problem", exc)))]) from exc
+    root, data = _yaml(text, path)
     if not isinstance(data, dict):
         raise ProjectFileError(path, [(1, "(file)", "a project file is a mapping of sections")])
     try:
         return Project.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            location = tuple(error["loc"])
-            where = ".".join(str(part) for part in location) or "(file)"
-            message = error["msg"].removeprefix("Value error, ")
-            problems.append((_line_of(root, location), where, message))
-        problems.sort(key=lambda p: (p[0] or 0, p[1]))
-        raise ProjectFileError(path, problems) from None
+        raise ProjectFileError(path, _problems(exc, root)) from None
+
+
+class _BehaviourFile(_Section):
+    checks: list[BehaviourCheckSection]
+
+
+def load_behaviour_checks(path: str | Path) -> list[BehaviourCheckSection]:
+    """Behavioural tests from a YAML (or JSON) file: a list written as the project file's
+    ``evaluate.behaviour`` (for ``loopml evaluate --behaviour``).
+
+    Raises:
+        ProjectFileError: the file is missing or unreadable, not a list, or has problems
+            (every one, with its line).
+    """
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProjectFileError(str(source), [(None, "(file)", f"cannot read it: {exc}")]) from exc
+    root, data = _yaml(text, str(source))
+    if not isinstance(data, list) or not data:
+        raise ProjectFileError(
+            str(source),
+            [
+                (
+                    1,
+                    "(file)",
+                    "a behaviour file is a list of checks, e.g. "
+                    "- {kind: invariance, column: region, values: [north, south]}",
+                )
+            ],
+        )
+    try:
+        return _BehaviourFile.model_validate({"checks": data}).checks
+    except ValidationError as exc:
+        raise ProjectFileError(str(source), _problems(exc, root, skip=1)) from None
 
 
 def load_project(path: str | Path = "loopml.yaml") -> Project:

@@ -10,7 +10,7 @@ stay challengers until the loop's promotion step (or a person) moves the alias.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from loopml.core import LoopmlError, NotFoundError
+from loopml.evaluation._evaluate_version import positive_scores
 from loopml.pipelines._fitted_models import load_fitted
 from loopml.pipelines._steps import StepContext
 from loopml.tracking import get_run, start_run
@@ -27,25 +28,16 @@ CHALLENGER = "challenger"
 _SAMPLE_FOR_CHECKS = 2000
 
 
-def _positive_scores(model: Any, X: pd.DataFrame) -> np.ndarray | None:
-    if not hasattr(model, "predict_proba"):
-        return None
-    proba = np.asarray(model.predict_proba(X), dtype=float)
-    return proba[:, 1] if proba.ndim == 2 and proba.shape[1] == 2 else None
-
-
 def _slices(
     project: Any, test: pd.DataFrame, y: pd.Series, predicted: np.ndarray, scores: Any, task: str
 ) -> pd.DataFrame | None:
-    from loopml.evaluation import BOOTSTRAP_METRICS, slice_metrics
+    from loopml.evaluation import slice_metrics
+    from loopml.evaluation._evaluate_version import slice_metric
+    from loopml.pipelines._project_settings import primary_metric
 
     if not project.evaluate.slices:
         return None
-    from loopml.pipelines._project_settings import primary_metric
-
-    metric = primary_metric(project, task)
-    if metric not in BOOTSTRAP_METRICS or (metric in ("roc_auc", "pr_auc") and scores is None):
-        metric = "accuracy" if task == "classification" else "mae"
+    metric = slice_metric(primary_metric(project, task), task, scores)
     values = scores if metric in ("roc_auc", "pr_auc") else predicted
     return slice_metrics(
         test.reset_index(drop=True),
@@ -79,48 +71,40 @@ def _fairness(project: Any, test: pd.DataFrame, y: pd.Series, predicted: np.ndar
     )
 
 
-def _behaviour(project: Any, model: Any, X: pd.DataFrame, folder: Path) -> Any:
+def behaviour_suite(checks: Sequence[Any], folder: Path) -> Any:
+    """The :class:`BehaviourSuite` of a project file's ``evaluate.behaviour`` entries (or a
+    behaviour file's, for ``loopml evaluate --behaviour``); None when there are none. A
+    minimum-functionality table's path is relative to ``folder``."""
     from loopml.evaluation import BehaviourSuite, Directional, Invariance, MinimumFunctionality
 
-    checks: list[Any] = []
-    for check in project.evaluate.behaviour:
+    built: list[Any] = []
+    for check in checks:
         if check.kind == "invariance":
-            checks.append(
-                Invariance(check.column, tuple(check.values), check.tolerance, check.name)
-            )
+            built.append(Invariance(check.column, tuple(check.values), check.tolerance, check.name))
         elif check.kind == "directional":
-            checks.append(
+            built.append(
                 Directional(check.column, check.change, check.expect, check.tolerance, check.name)
             )
         else:
             path = Path(check.file)
             cases = pd.read_csv(path if path.is_absolute() else folder / path)
-            checks.append(MinimumFunctionality(cases, check.expected, check.name))
-    if not checks:
-        return None
-    return BehaviourSuite(tuple(checks)).run(model, X.head(_SAMPLE_FOR_CHECKS))
+            built.append(MinimumFunctionality(cases, check.expected, check.name))
+    return BehaviourSuite(tuple(built)) if built else None
+
+
+def _behaviour(project: Any, model: Any, X: pd.DataFrame, folder: Path) -> Any:
+    suite = behaviour_suite(project.evaluate.behaviour, folder)
+    return None if suite is None else suite.run(model, X.head(_SAMPLE_FOR_CHECKS))
 
 
 def _explanations(
     project: Any, model: Any, X: pd.DataFrame, y: pd.Series, metrics: Mapping[str, float], task: str
 ) -> tuple[Any, list[Any]]:
-    from loopml.evaluation import explain_model, shortcut_warnings
+    from loopml.evaluation._evaluate_version import explain_and_check
 
     if not project.evaluate.explain:
         return None, []
-    explanations = explain_model(model, X, y)
-    importance = explanations.permutation.set_index("feature")["importance_mean"]
-    metric = "roc_auc" if "roc_auc" in metrics and task == "classification" else None
-    metric = metric or ("accuracy" if task == "classification" else "r2")
-    warnings = shortcut_warnings(
-        X,
-        y,
-        task=task,
-        importance=importance,
-        full_score=metrics.get(metric),
-        metric=metric,
-    )
-    return explanations, warnings
+    return explain_and_check(model, X, y, metrics, task)
 
 
 def _champion_comparison(
@@ -136,6 +120,7 @@ def _champion_comparison(
 ) -> tuple[Any, Any, str | None]:
     """Compare with the current champion and apply the gate; (comparison, verdict, note)."""
     from loopml.evaluation import Gate, compare_models, record_gate_verdict
+    from loopml.evaluation._evaluate_version import comparison_metrics
     from loopml.registry import load_model
 
     try:
@@ -150,19 +135,14 @@ def _champion_comparison(
             None,
             f"the champion could not score this test set ({type(exc).__name__}: {exc})",
         )
-    gate_metrics = sorted({rule["metric"] for rule in project.evaluate.gate if "metric" in rule})
+    gate_metrics = [rule["metric"] for rule in project.evaluate.gate if "metric" in rule]
     binary = task == "classification" and y.nunique() == 2
-    default = (
-        ["accuracy", "f1"]
-        if binary
-        else (["accuracy"] if task == "classification" else ["rmse", "mae", "r2"])
-    )
     comparison = compare_models(
         y.to_numpy(),
         champion_predicted,
         predicted,
         task="regression" if task == "regression" else "classification",
-        metrics=sorted(set(default) | set(gate_metrics)),
+        metrics=comparison_metrics(task, binary, gate_metrics),
         pos_label=sorted(pd.unique(y))[-1],
     )
     verdict = None
@@ -264,7 +244,7 @@ def evaluate_finalist(
     frame = X.assign(**{project.data.target: y})
     evaluation = evaluate_model(model, frame, target=project.data.target)
     predicted = np.asarray(model.predict(X))
-    scores = _positive_scores(model, X) if task == "classification" else None
+    scores = positive_scores(model, X) if task == "classification" else None
     slices = _slices(project, test, y, predicted, scores, task)
     fairness = _fairness(project, test, y, predicted) if task == "classification" else None
     behaviour = _behaviour(project, model, X, Path(config["folder"]))
@@ -277,7 +257,7 @@ def evaluate_finalist(
         X_valid, y_valid = _split_xy(frames["validation"], config)
         threshold = evaluate_threshold(
             y_valid.to_numpy(),
-            _positive_scores(model, X_valid),
+            positive_scores(model, X_valid),
             y.to_numpy(),
             scores,
             objective=project.evaluate.threshold.as_objective(),

@@ -1,0 +1,446 @@
+"""A registered model version evaluated on a stored dataset, its report stored on a run.
+
+What ``loopml evaluate`` does, as one SDK call: the pipeline's evaluate step does the same for
+its finalists, from the project file. Every metric with the headline's bootstrap interval and
+the plots always; on request, metrics per slice, fairness per sensitive feature, a paired
+comparison with another version (the champion, usually) and a gate's verdict, recorded on the
+evaluated version; explanations and shortcut warnings unless switched off. The report (HTML +
+JSON) is stored on an evaluation run with the test metrics and the dataset as the run's input,
+so "which data was this model judged on, and how did it do?" has a recorded answer.
+
+Every argument is checked before the model is loaded or a row scored: a column the dataset
+lacks, fairness on a regression target, a gate without a model to compare against.
+
+Example::
+
+    from loopml.evaluation import evaluate_version
+
+    stored = evaluate_version(
+        "models:/churn@challenger", "churn-2026-11", target="churned",
+        slices=["plan"], sensitive_features=["gender"], against="models:/churn@champion",
+        gate=[{"metric": "f1", "max_drop": 0.01}, {"fairness": "must_pass"}],
+    )
+    print(stored.run_id, stored.verdict.passed if stored.verdict else None)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from loopml.core import InvalidValueError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from loopml.evaluation._behaviour import BehaviourSuite
+    from loopml.evaluation._fairness import FairnessThresholds
+    from loopml.evaluation._gate import Gate, GateVerdict
+    from loopml.evaluation._report import EvaluationReport
+    from loopml.registry import ModelVersion
+    from loopml.store import Stores
+
+# Explanations and shortcut checks look at a seeded sample: their cost grows with the rows
+# and a few thousand rows give the same ranking.
+_EXPLAIN_ROWS = 2000
+# Behavioural tests edit and re-score rows: the first few thousand show a broken invariance.
+_BEHAVIOUR_ROWS = 2000
+# The permutation importance (a score drop) the top feature needs before "the model leans on
+# it almost alone" is worth saying: below it, a ratio between two tiny drops is noise.
+MIN_SHORTCUT_IMPORTANCE = 0.01
+
+
+@dataclass(frozen=True)
+class StoredEvaluation:
+    """The result of :func:`evaluate_version`: the report and where it is stored."""
+
+    report: EvaluationReport
+    model: ModelVersion
+    run_id: str
+    html_artifact: str
+    json_artifact: str
+    verdict: GateVerdict | None = None
+    model_card_written: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON: the report's facts and the stored artifacts."""
+        return {
+            "model": {"name": self.model.name, "version": self.model.version},
+            "run_id": self.run_id,
+            "artifacts": {"html": self.html_artifact, "json": self.json_artifact},
+            "model_card_written": self.model_card_written,
+            "report": self.report.to_dict(),
+        }
+
+
+def _column_list(value: Sequence[str], name: str) -> list[str]:
+    if isinstance(value, str) or not all(isinstance(c, str) and c for c in value):
+        raise InvalidValueError(f"{name} must be a list of column names, got {value!r}")
+    return list(value)
+
+
+def _check_columns(
+    frame: pd.DataFrame, *, target: str, groups: Mapping[str, Sequence[str]]
+) -> None:
+    problems = []
+    if target not in frame.columns:
+        problems.append(f"target column {target!r} is not in the data")
+    for setting, columns in groups.items():
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            problems.append(f"{setting}: {', '.join(map(repr, missing))} not in the data")
+    if problems:
+        available = ", ".join(map(str, frame.columns))
+        raise InvalidValueError("; ".join(problems) + f" (columns: {available})")
+
+
+def _resolve(reference: str, stores: Stores) -> ModelVersion:
+    from loopml.registry import get_model_version, parse_model_uri
+
+    if not isinstance(reference, str) or not reference:
+        raise InvalidValueError(f"model must be a models:/ URI or a name, got {reference!r}")
+    uri = parse_model_uri(reference) if ":" in reference else None
+    if uri is None:
+        return get_model_version(reference, "latest", stores=stores)
+    return get_model_version(uri.name, uri.version or uri.alias or "latest", stores=stores)
+
+
+def positive_scores(model: Any, X: pd.DataFrame) -> np.ndarray | None:
+    """A binary classifier's scores for its second (positive) class; None for anything else."""
+    import numpy as np
+
+    if not hasattr(model, "predict_proba"):
+        return None
+    proba = np.asarray(model.predict_proba(X), dtype=float)
+    return proba[:, 1] if proba.ndim == 2 and proba.shape[1] == 2 else None
+
+
+def slice_metric(headline: str, task: str, scores: Any) -> str:
+    """The metric slices are measured with: the headline when it can be bootstrapped per slice
+    (ROC/PR AUC only with scores), else accuracy (classification) or MAE (regression)."""
+    from loopml.evaluation._bootstrap import BOOTSTRAP_METRICS
+
+    if headline in BOOTSTRAP_METRICS and not (headline in ("roc_auc", "pr_auc") and scores is None):
+        return headline
+    return "accuracy" if task == "classification" else "mae"
+
+
+def shortcut_metric(metrics: Mapping[str, float], task: str) -> str:
+    """The score a one-feature model is held against in the shortcut check."""
+    if task == "classification":
+        return "roc_auc" if "roc_auc" in metrics else "accuracy"
+    return "r2"
+
+
+def comparison_metrics(task: str, binary: bool, gate_metrics: Sequence[str] = ()) -> list[str]:
+    """The metrics a champion/challenger comparison reports: the task's usual ones and every
+    metric a gate rule names."""
+    default = (
+        ["accuracy", "f1"]
+        if binary
+        else (["accuracy"] if task == "classification" else ["rmse", "mae", "r2"])
+    )
+    return sorted(set(default) | set(gate_metrics))
+
+
+def evaluate_version(
+    model: str,
+    dataset: str,
+    *,
+    target: str,
+    dataset_version: int | None = None,
+    drop: Sequence[str] = (),
+    slices: Sequence[str] = (),
+    sensitive_features: Sequence[str] = (),
+    fairness_thresholds: FairnessThresholds | None = None,
+    min_group_size: int = 30,
+    against: str | None = None,
+    gate: Gate | Sequence[Mapping[str, Any]] | None = None,
+    behaviour: BehaviourSuite | None = None,
+    explain: bool = True,
+    model_card: bool = True,
+    intended_use: str | None = None,
+    experiment: str = "evaluation",
+    stores: Stores | None = None,
+) -> StoredEvaluation:
+    """Evaluate a registered model version on a stored dataset and store the report on a run.
+
+    Args:
+        model: ``models:/name/3``, ``models:/name@alias`` or a name (its latest version).
+        dataset, dataset_version: the stored dataset (default: its latest version).
+        target: the label column. ``drop``: columns that are not features (an id, a date),
+            kept for ``slices`` and ``sensitive_features`` but not shown to the model.
+        slices: columns to measure the headline metric per value of (weak slices flagged).
+        sensitive_features: columns for the fairness report (binary classifiers), judged
+            against ``fairness_thresholds`` (the usual limits when None); groups smaller than
+            ``min_group_size`` are listed but left out of the verdict.
+        against: another version (usually ``models:/name@champion``) scored on the same rows:
+            metric deltas with intervals and a paired test (McNemar or Wilcoxon).
+        gate: rules the evaluated version must meet against ``against`` (a :class:`Gate` or
+            its config, e.g. ``[{"metric": "f1", "max_drop": 0.01}]``); the verdict is
+            recorded on the evaluated version.
+        behaviour: behavioural tests (invariance, directional, minimum functionality), run
+            on the first 2,000 rows; reported pass/fail per case.
+        explain: SHAP and permutation importance, and shortcut/leakage warnings.
+        model_card: give a version that has no model card one, built from this evaluation
+            (``loopml run`` cards its versions from the project; a version registered from
+            code gets its card here). An existing card is left as it is.
+        intended_use: what the model is for, on the card (default: the version's
+            description).
+        experiment: where the evaluation run is recorded.
+
+    Raises:
+        InvalidValueError: a column the dataset lacks, fairness asked of a regression or a
+            multi-class target, a gate without ``against``, a malformed argument.
+        NotFoundError: no such model, version, alias or dataset (the message lists what is).
+        IntegrityError: a model file no longer matches its recorded sha256.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from loopml.data import get_dataset, load_dataset
+    from loopml.evaluation._fairness import FairnessThresholds
+    from loopml.evaluation._gate import Gate
+    from loopml.registry import load_model
+    from loopml.store import default_stores
+    from loopml.tracking._experiments import check_experiment_name
+
+    stores = stores or default_stores()
+    check_experiment_name(experiment)
+    drop, slices = _column_list(drop, "drop"), _column_list(slices, "slices")
+    sensitive = _column_list(sensitive_features, "sensitive_features")
+    if intended_use is not None and not isinstance(intended_use, str):
+        raise InvalidValueError(f"intended_use must be text, got {intended_use!r}")
+    from loopml.evaluation._behaviour import BehaviourSuite
+
+    if behaviour is not None and not isinstance(behaviour, BehaviourSuite):
+        raise InvalidValueError(f"behaviour must be a BehaviourSuite, got {behaviour!r}")
+    if gate is not None and against is None:
+        raise InvalidValueError("a gate judges a model against another: give `against` too")
+    rules = gate if gate is None or isinstance(gate, Gate) else Gate.from_config(gate)
+    thresholds = fairness_thresholds if fairness_thresholds is not None else FairnessThresholds()
+    size = min_group_size
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise InvalidValueError(f"min_group_size must be a positive whole number, got {size!r}")
+
+    version = _resolve(model, stores)
+    champion = _resolve(against, stores) if against is not None else None
+    record = get_dataset(dataset, dataset_version, stores=stores)
+    frame = load_dataset(record, stores=stores)
+    _check_columns(
+        frame,
+        target=target,
+        groups={"drop": drop, "slices": slices, "sensitive_features": sensitive},
+    )
+    y = frame[target].reset_index(drop=True)
+    task_guess = "regression" if pd.api.types.is_float_dtype(y) and y.nunique() > 20 else None
+    if sensitive and (task_guess == "regression" or y.nunique() != 2):
+        raise InvalidValueError(
+            "sensitive_features: the fairness report is for binary classifiers; "
+            f"{target!r} has {y.nunique()} distinct values"
+        )
+
+    loaded = load_model(version, stores=stores)
+    X = frame.drop(columns=[target, *drop]).reset_index(drop=True)
+    evaluation = _evaluate(loaded, X, y, target)
+    task = evaluation.task
+    predicted = np.asarray(loaded.predict(X))
+    scores = positive_scores(loaded, X) if task == "classification" else None
+    positive = sorted(pd.unique(y))[-1]
+    context = frame.reset_index(drop=True)
+
+    slice_table = None
+    if slices:
+        from loopml.evaluation._slices import slice_metrics
+
+        metric = slice_metric(evaluation.headline, task, scores)
+        slice_table = slice_metrics(
+            context,
+            y.to_numpy(),
+            scores if metric in ("roc_auc", "pr_auc") else predicted,
+            columns=slices,
+            metric=metric,
+            n_resamples=200,
+        )
+    fairness = None
+    if sensitive:
+        from loopml.evaluation._fairness import fairness_report
+
+        fairness = fairness_report(
+            y.to_numpy(),
+            predicted,
+            sensitive_features=context[sensitive],
+            thresholds=thresholds,
+            pos_label=positive,
+            min_group_size=min_group_size,
+        )
+    comparison = verdict = None
+    if champion is not None:
+        from loopml.evaluation._compare import compare_models
+
+        champion_predicted = np.asarray(load_model(champion, stores=stores).predict(X))
+        gate_metrics = [r.metric for r in (rules.rules if rules else ()) if hasattr(r, "metric")]
+        comparison = compare_models(
+            y.to_numpy(),
+            champion_predicted,
+            predicted,
+            task="regression" if task == "regression" else "classification",
+            metrics=comparison_metrics(task, y.nunique() == 2, gate_metrics),
+            pos_label=positive,
+        )
+        if rules is not None:
+            verdict = rules.evaluate(comparison, fairness=fairness)
+    tests = None if behaviour is None else behaviour.run(loaded, X.head(_BEHAVIOUR_ROWS))
+    explanations: Any = None
+    warnings: list[Any] = []
+    if explain:
+        explanations, warnings = explain_and_check(
+            loaded, X, y, evaluation.metrics, task, sample_rows=_EXPLAIN_ROWS, progress=False
+        )
+
+    from loopml.evaluation._report import EvaluationReport
+
+    label = f"{version.name} v{version.version}"
+    report = EvaluationReport(
+        title=f"{label} on {record.dataset} v{record.version}",
+        model=label if champion is None else f"{label} (against v{champion.version})",
+        dataset=f"{record.uri} ({len(frame):,} rows)",
+        evaluation=evaluation,
+        slices=slice_table,
+        fairness=fairness,
+        comparison=comparison,
+        verdict=verdict,
+        behaviour=tests,
+        explanations=explanations,
+        warnings=warnings,
+    )
+    stored = _store(report, version, record, evaluation, verdict, experiment, stores)
+    if verdict is not None:
+        # After the report is stored: a recorded verdict always has its evidence on a run.
+        from loopml.evaluation._gate import record_gate_verdict
+
+        record_gate_verdict(version.name, version.version, verdict, stores=stores)
+    if model_card and _needs_card(version):
+        _write_card(stored, record, len(frame), intended_use, stores)
+        stored = replace(stored, model_card_written=True)
+    return stored
+
+
+def _needs_card(version: ModelVersion) -> bool:
+    from loopml.evaluation._model_card import MARKDOWN_TAG
+
+    return MARKDOWN_TAG not in version.tags
+
+
+def _write_card(
+    stored: StoredEvaluation, record: Any, rows: int, intended_use: str | None, stores: Stores
+) -> None:
+    """The version's model card from this evaluation: the evaluation data, the lineage."""
+    from loopml.evaluation._model_card import build_model_card, save_model_card
+
+    version = stored.model
+    use = (
+        intended_use
+        or version.description
+        or ("not stated: pass intended_use (loopml evaluate --intended-use) to say what it is for")
+    )
+    data = {
+        "role": "evaluation",
+        "name": record.dataset,
+        "version": record.version,
+        "rows": rows,
+        "content_hash": record.content_hash[:16],
+    }
+    lineage = {
+        "source run": version.source_run_id or "not recorded",
+        "evaluation run": stored.run_id,
+        "evaluation data": record.id,
+    }
+    card = build_model_card(
+        model_name=version.name,
+        version=version.version,
+        report=stored.report,
+        intended_use=use,
+        data=[data],
+        lineage=lineage,
+    )
+    save_model_card(card, stores=stores)
+
+
+def _evaluate(model: Any, X: pd.DataFrame, y: pd.Series, target: str) -> Any:
+    from loopml.evaluation._model_evaluation import evaluate_model
+
+    return evaluate_model(model, X.assign(**{target: y.to_numpy()}), target=target)
+
+
+def explain_and_check(
+    model: Any,
+    X: pd.DataFrame,
+    y: pd.Series,
+    metrics: Mapping[str, float],
+    task: str,
+    *,
+    sample_rows: int | None = None,
+    progress: bool = True,
+) -> tuple[Any, list[Any]]:
+    """Explanations (SHAP, permutation importance) and the shortcut/leakage warnings drawn
+    from them, on a seeded ``sample_rows`` of the rows when given (all of them otherwise)."""
+    from loopml.evaluation._explain import explain_model
+    from loopml.evaluation._shortcuts import shortcut_warnings
+
+    if sample_rows is not None and len(X) > sample_rows:
+        sample = X.sample(n=sample_rows, random_state=0).index
+        X, y = X.loc[sample].reset_index(drop=True), y.loc[sample].reset_index(drop=True)
+    explanations = explain_model(model, X, y, progress=progress)
+    importance = explanations.permutation.set_index("feature")["importance_mean"]
+    metric = shortcut_metric(metrics, task)
+    warnings = shortcut_warnings(
+        X,
+        y,
+        task=task,
+        importance=importance,
+        full_score=metrics.get(metric),
+        metric=metric,
+        min_importance=MIN_SHORTCUT_IMPORTANCE,
+    )
+    return explanations, warnings
+
+
+def _store(
+    report: EvaluationReport,
+    version: ModelVersion,
+    record: Any,
+    evaluation: Any,
+    verdict: GateVerdict | None,
+    experiment: str,
+    stores: Stores,
+) -> StoredEvaluation:
+    import math
+
+    from loopml.tracking import start_run
+
+    with start_run(
+        experiment,
+        name=f"evaluate-{version.name}-v{version.version}",
+        tags={"loopml.model": f"{version.name}/{version.version}", "loopml.dataset": record.uri},
+        stores=stores,
+    ) as run:
+        run.log_input(record.id, context="evaluation")
+        run.log_metrics(
+            {
+                f"test_{name}": value
+                for name, value in evaluation.metrics.items()
+                if "[" not in name and math.isfinite(value)
+            }
+        )
+        html_name, json_name = report.save(run)
+    return StoredEvaluation(
+        report=report,
+        model=version,
+        run_id=run.id,
+        html_artifact=html_name,
+        json_artifact=json_name,
+        verdict=verdict,
+    )
