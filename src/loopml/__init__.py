@@ -14,67 +14,11 @@ Example::
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from loopml.core._lazy import lazy_exports
 
 __version__ = "0.1.0"
-
-_EXPORTS: dict[str, str] = {
-    # tracking
-    "start_run": "loopml.tracking",
-    "active_run": "loopml.tracking",
-    "get_run": "loopml.tracking",
-    "search_runs": "loopml.tracking",
-    "metric_history": "loopml.tracking",
-    "create_experiment": "loopml.tracking",
-    "get_experiment": "loopml.tracking",
-    "list_experiments": "loopml.tracking",
-    "Run": "loopml.tracking",
-    "RunStatus": "loopml.tracking",
-    # registry
-    "register_model": "loopml.registry",
-    "load_model": "loopml.registry",
-    "get_model": "loopml.registry",
-    "list_models": "loopml.registry",
-    "get_model_version": "loopml.registry",
-    "list_model_versions": "loopml.registry",
-    "set_alias": "loopml.registry",
-    "delete_alias": "loopml.registry",
-    "update_model": "loopml.registry",
-    "update_model_version": "loopml.registry",
-    "parse_model_uri": "loopml.registry",
-    "infer_signature": "loopml.registry",
-    "ModelUri": "loopml.registry",
-    "Model": "loopml.registry",
-    "ModelVersion": "loopml.registry",
-    "PythonModel": "loopml.registry",
-    # data
-    "log_dataset": "loopml.data",
-    "get_dataset": "loopml.data",
-    "load_dataset": "loopml.data",
-    "list_datasets": "loopml.data",
-    "list_dataset_versions": "loopml.data",
-    "DatasetVersion": "loopml.data",
-    "ingest_csv": "loopml.data",
-    "ingest_parquet": "loopml.data",
-    "ingest_jsonl": "loopml.data",
-    "ingest_files": "loopml.data",
-    "ingest_sql": "loopml.data",
-    "ingest_http": "loopml.data",
-    "crawl": "loopml.data",
-    "infer_schema": "loopml.data",
-    "validate": "loopml.data",
-    "attach_schema": "loopml.data",
-    "clean_dataset": "loopml.data",
-    "load_cleaner": "loopml.data",
-    "split_dataset": "loopml.data",
-    "make_synthetic": "loopml.data",
-    "dataset_path": "loopml.data",
-    # stores and settings
-    "Settings": "loopml.core",
-    "Stores": "loopml.store",
-    "LoopmlError": "loopml.core",
-}
 
 __all__ = [
     "DatasetVersion",
@@ -130,17 +74,8 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'loopml' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+# Names load their modules on first use (see loopml.core._lazy).
+__getattr__, __dir__ = lazy_exports(__name__, __file__)
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only

@@ -12,6 +12,7 @@ import pytest
 from loopml.core._lazy import lazy_exports, type_checking_imports
 
 LAZY_PACKAGES = (
+    "loopml",
     "loopml.data",
     "loopml.data._cleaning",
     "loopml.datasets",
