@@ -197,3 +197,24 @@ def test_a_version_without_a_card_gets_one_and_keeps_it(
     assert not skipped.model_card_written
     with pytest.raises(NotFoundError):
         load_model_card("cancer", 1)
+
+
+def test_progress_names_each_part_as_it_starts(stores: Stores, two_versions: pd.DataFrame) -> None:
+    seen: list[tuple[str, int, int]] = []
+    evaluate_version(
+        "cancer",
+        "patients",
+        target="target",
+        drop=["row_id", "group"],
+        slices=["group"],
+        against="models:/cancer@champion",
+        explain=False,
+        progress=lambda part, done, total: seen.append((part, done, total)),
+    )
+    assert seen == [
+        ("scoring", 0, 4),
+        ("slices", 1, 4),
+        ("comparison", 2, 4),
+        ("storing the report", 3, 4),
+        ("done", 4, 4),
+    ]

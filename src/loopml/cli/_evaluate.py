@@ -110,31 +110,41 @@ def evaluate(
     """Score a model on a dataset: every metric, the headline's 95% interval and the plots; per
     slice, fairness, a paired comparison and a gate's verdict on request; explanations. The
     report (HTML + JSON) is stored on an evaluation run."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     from loopml.core import write_text_atomically
     from loopml.evaluation import FairnessThresholds, evaluate_version
 
-    stored = evaluate_version(
-        model,
-        dataset,
-        target=target,
-        dataset_version=version,
-        drop=drop or [],
-        slices=slices or [],
-        sensitive_features=sensitive or [],
-        fairness_thresholds=FairnessThresholds(
-            max_demographic_parity_difference=max_dp_difference,
-            min_demographic_parity_ratio=min_dp_ratio,
-            max_equalized_odds_difference=max_eo_difference,
-        ),
-        min_group_size=min_group_size,
-        against=against,
-        gate=None if gate is None else _gate_rules(gate),
-        behaviour=None if behaviour is None else _behaviour_suite(behaviour),
-        explain=explain,
-        model_card=card,
-        intended_use=intended_use,
-        experiment=experiment,
-    )
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True, disable=as_json) as bar:
+        task = bar.add_task("evaluating", total=None)
+
+        def progress(part: str, done: int, total: int) -> None:
+            bar.update(task, description=f"evaluating: {part}", completed=done, total=total)
+
+        stored = evaluate_version(
+            model,
+            dataset,
+            target=target,
+            dataset_version=version,
+            drop=drop or [],
+            slices=slices or [],
+            sensitive_features=sensitive or [],
+            fairness_thresholds=FairnessThresholds(
+                max_demographic_parity_difference=max_dp_difference,
+                min_demographic_parity_ratio=min_dp_ratio,
+                max_equalized_odds_difference=max_eo_difference,
+            ),
+            min_group_size=min_group_size,
+            against=against,
+            gate=None if gate is None else _gate_rules(gate),
+            behaviour=None if behaviour is None else _behaviour_suite(behaviour),
+            explain=explain,
+            model_card=card,
+            intended_use=intended_use,
+            experiment=experiment,
+            progress=progress,
+        )
     report = stored.report
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

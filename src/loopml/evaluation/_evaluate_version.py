@@ -25,7 +25,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -163,6 +163,7 @@ def evaluate_version(
     model_card: bool = True,
     intended_use: str | None = None,
     experiment: str = "evaluation",
+    progress: Callable[[str, int, int], None] | None = None,
     stores: Stores | None = None,
 ) -> StoredEvaluation:
     """Evaluate a registered model version on a stored dataset and store the report on a run.
@@ -190,6 +191,8 @@ def evaluate_version(
         intended_use: what the model is for, on the card (default: the version's
             description).
         experiment: where the evaluation run is recorded.
+        progress: called with (what starts now, how many parts are done, how many in all)
+            as each part of the evaluation starts, and once more at the end (the CLI's bar).
 
     Raises:
         InvalidValueError: a column the dataset lacks, fairness asked of a regression or a
@@ -242,6 +245,16 @@ def evaluate_version(
             f"{target!r} has {y.nunique()} distinct values"
         )
 
+    parts = ["scoring"]
+    parts += ["slices"] * bool(slices) + ["fairness"] * bool(sensitive)
+    parts += ["comparison"] * (champion is not None) + ["behaviour"] * (behaviour is not None)
+    parts += ["explanations"] * explain + ["storing the report"]
+
+    def announce(part: str) -> None:
+        if progress is not None:
+            progress(part, parts.index(part) if part in parts else len(parts), len(parts))
+
+    announce("scoring")
     loaded = load_model(version, stores=stores)
     X = frame.drop(columns=[target, *drop]).reset_index(drop=True)
     evaluation = _evaluate(loaded, X, y, target)
@@ -255,6 +268,7 @@ def evaluate_version(
     if slices:
         from loopml.evaluation._slices import slice_metrics
 
+        announce("slices")
         metric = slice_metric(evaluation.headline, task, scores)
         slice_table = slice_metrics(
             context,
@@ -268,6 +282,7 @@ def evaluate_version(
     if sensitive:
         from loopml.evaluation._fairness import fairness_report
 
+        announce("fairness")
         fairness = fairness_report(
             y.to_numpy(),
             predicted,
@@ -280,6 +295,7 @@ def evaluate_version(
     if champion is not None:
         from loopml.evaluation._compare import compare_models
 
+        announce("comparison")
         champion_predicted = np.asarray(load_model(champion, stores=stores).predict(X))
         gate_metrics = [r.metric for r in (rules.rules if rules else ()) if hasattr(r, "metric")]
         comparison = compare_models(
@@ -292,10 +308,14 @@ def evaluate_version(
         )
         if rules is not None:
             verdict = rules.evaluate(comparison, fairness=fairness)
-    tests = None if behaviour is None else behaviour.run(loaded, X.head(_BEHAVIOUR_ROWS))
+    tests = None
+    if behaviour is not None:
+        announce("behaviour")
+        tests = behaviour.run(loaded, X.head(_BEHAVIOUR_ROWS))
     explanations: Any = None
     warnings: list[Any] = []
     if explain:
+        announce("explanations")
         explanations, warnings = explain_and_check(
             loaded, X, y, evaluation.metrics, task, sample_rows=_EXPLAIN_ROWS, progress=False
         )
@@ -316,6 +336,7 @@ def evaluate_version(
         explanations=explanations,
         warnings=warnings,
     )
+    announce("storing the report")
     stored = _store(report, version, record, evaluation, verdict, experiment, stores)
     if verdict is not None:
         # After the report is stored: a recorded verdict always has its evidence on a run.
@@ -325,6 +346,7 @@ def evaluate_version(
     if model_card and _needs_card(version):
         _write_card(stored, record, len(frame), intended_use, stores)
         stored = replace(stored, model_card_written=True)
+    announce("done")
     return stored
 
 
