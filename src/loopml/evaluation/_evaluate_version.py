@@ -259,8 +259,9 @@ def evaluate_version(
     X = frame.drop(columns=[target, *drop]).reset_index(drop=True)
     evaluation = _evaluate(loaded, X, y, target)
     task = evaluation.task
-    predicted = np.asarray(loaded.predict(X))
-    scores = positive_scores(loaded, X) if task == "classification" else None
+    # The rows are predicted once, in evaluate_model: on a large table each pass costs seconds.
+    predicted = np.asarray(evaluation.predicted)
+    scores = evaluation.positive_scores if task == "classification" else None
     positive = sorted(pd.unique(y))[-1]
     context = frame.reset_index(drop=True)
 

@@ -28,7 +28,12 @@ from loopml.evaluation._plots import (
 
 @dataclass(frozen=True)
 class ModelEvaluation:
-    """Metrics of a model on a table, the headline metric's bootstrap interval, the figures."""
+    """Metrics of a model on a table, the headline metric's bootstrap interval, the figures.
+
+    ``predicted`` (the model's predictions) and ``positive_scores`` (a binary classifier's
+    scores for its positive class, else None) are kept for the callers that go on to slices,
+    fairness or a comparison on the same rows: predicting a large table again costs seconds.
+    """
 
     task: str
     rows: int
@@ -36,6 +41,8 @@ class ModelEvaluation:
     headline: str
     interval: tuple[float, float]
     figures: list[go.Figure] = field(default_factory=list, repr=False)
+    predicted: np.ndarray | None = field(default=None, repr=False, compare=False)
+    positive_scores: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON (figures left out)."""
@@ -67,9 +74,11 @@ def evaluate_model(
     features = frame.drop(columns=[target])
     truth = frame[target].to_numpy()
     predicted = np.asarray(model.predict(features))
+    positive: np.ndarray | None = None
     if hasattr(model, "predict_proba"):
         proba = np.asarray(model.predict_proba(features))
         scores = proba[:, 1] if proba.ndim == 2 and proba.shape[1] == 2 else proba
+        positive = scores if scores.ndim == 1 else None
         metrics = classification_metrics(truth, predicted, scores)
         headline = "roc_auc" if scores.ndim == 1 else "accuracy"
         interval = bootstrap_ci(
@@ -99,4 +108,6 @@ def evaluate_model(
         headline=headline,
         interval=(float(interval[0]), float(interval[1])),
         figures=figures,
+        predicted=predicted,
+        positive_scores=positive,
     )

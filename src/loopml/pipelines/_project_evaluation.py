@@ -243,8 +243,8 @@ def evaluate_finalist(
     X, y = _split_xy(test, config)
     frame = X.assign(**{project.data.target: y})
     evaluation = evaluate_model(model, frame, target=project.data.target)
-    predicted = np.asarray(model.predict(X))
-    scores = positive_scores(model, X) if task == "classification" else None
+    predicted = np.asarray(evaluation.predicted)  # predicted once, in evaluate_model
+    scores = evaluation.positive_scores if task == "classification" else None
     slices = _slices(project, test, y, predicted, scores, task)
     fairness = _fairness(project, test, y, predicted) if task == "classification" else None
     behaviour = _behaviour(project, model, X, Path(config["folder"]))
