@@ -298,3 +298,36 @@ evaluate: {threshold: {objective: f1}}
 """)
     with pytest.raises(PipelineStepError, match="threshold is for a binary classifier"):
         run_project(path)
+
+
+def test_a_custom_estimator_in_the_project_folder_is_found_and_keyed(
+    sqlite_stores: Stores, tmp_path: Path
+) -> None:
+    """`kind: sklearn:<module.Class>` with the module next to the project file: importable
+    wherever loopml runs from, and editing it retrains the candidate (and only what follows)."""
+    import sys
+
+    module = tmp_path / "loans_custom_models.py"
+    module.write_text(
+        "from sklearn.linear_model import LogisticRegression\n\n\n"
+        "class Shrunk(LogisticRegression):\n"
+        "    def __init__(self, C=0.1, max_iter=500):\n"
+        "        super().__init__(C=C, max_iter=max_iter)\n"
+    )
+    path = write_project(tmp_path)
+    text = path.read_text().replace(
+        "kind: logistic_regression", "kind: 'sklearn:loans_custom_models.Shrunk'"
+    )
+    path.write_text(text)
+    try:
+        assert str(tmp_path) not in sys.path
+        first = run_project(path)
+        assert first.finalists and str(tmp_path) not in sys.path  # put back as it was
+        module.write_text(module.read_text() + "\n# tuned the default\n")
+        again = run_project(path)
+        statuses = {s.name: s.status for s in again.pipeline.steps}
+        assert statuses["split"] is StepStatus.REUSED
+        assert statuses["candidate.forest"] is StepStatus.REUSED
+        assert statuses["candidate.logreg"] is StepStatus.FINISHED
+    finally:
+        sys.modules.pop("loans_custom_models", None)

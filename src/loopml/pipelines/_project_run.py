@@ -21,6 +21,7 @@ from loopml.pipelines._project_steps import (
     candidate_step,
     data_step,
     evaluate_step,
+    importable_from,
     register_step,
     select_step,
     split_step,
@@ -69,6 +70,15 @@ def _module_digest(rule: str | None, folder: Path) -> str | None:
     spec = importlib.util.find_spec(module_name) if "." not in module_name else None
     origin = getattr(spec, "origin", None)
     return file_digest(Path(origin)) if origin and Path(origin).is_file() else None
+
+
+def _estimator_digest(kind: str, folder: Path) -> str | None:
+    """sha256 of a ``sklearn:<module.Class>`` estimator's module when it is the user's own (a
+    file in the project folder, or a top-level module): editing it retrains the candidate."""
+    if not kind.startswith("sklearn:"):
+        return None
+    module, _, name = kind.removeprefix("sklearn:").rpartition(".")
+    return _module_digest(f"{module}:{name}", folder) if module else None
 
 
 def _behaviour_digests(project: Project, folder: Path) -> dict[str, str]:
@@ -131,6 +141,7 @@ def project_steps(
                     "project": project.project,
                     "metric": metric_setting(project),
                     "candidate": candidate.model_dump(mode="json", by_alias=True),
+                    "estimator_digest": _estimator_digest(candidate.kind, folder),
                     "space": search_space_of(candidate),
                     "clean": clean,
                     "tune": project.tune.model_dump(mode="json"),
@@ -207,18 +218,20 @@ def run_project(
     project = load_project(source)
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
     stores = stores or default_stores()
-    steps = project_steps(
-        project, folder=source.resolve().parent, project_digest=digest, stores=stores
-    )
-    result = run_pipeline(
-        project.project,
-        steps,
-        config_digest=digest,
-        resume=resume,
-        use_cache=use_cache,
-        on_step=on_step,
-        stores=stores,
-    )
+    folder = source.resolve().parent
+    steps = project_steps(project, folder=folder, project_digest=digest, stores=stores)
+    # The project's own modules (a rule, a `sklearn:<module.Class>` estimator) import from its
+    # folder, wherever loopml is run from.
+    with importable_from(str(folder)):
+        result = run_pipeline(
+            project.project,
+            steps,
+            config_digest=digest,
+            resume=resume,
+            use_cache=use_cache,
+            on_step=on_step,
+            stores=stores,
+        )
     return ProjectRun(
         project=project,
         pipeline=result,

@@ -96,8 +96,9 @@ def _better(metric: str) -> Callable[[float], float]:
 
 
 @contextmanager
-def _importable_from(folder: str) -> Iterator[None]:
-    """Let a user's rule module next to the project file be imported, then undo it."""
+def importable_from(folder: str) -> Iterator[None]:
+    """Let a user's module next to the project file (a rule, an estimator) be imported, then
+    undo it."""
     sys.path.insert(0, folder)
     try:
         yield
@@ -110,7 +111,7 @@ def load_rule(spec: str, *, folder: str) -> Callable[[Any], Any]:
     from loopml.core import ConfigurationError
 
     module_name, _, function_name = spec.partition(":")
-    with _importable_from(folder):
+    with importable_from(folder):
         try:
             loaded = sys.modules.get(module_name)
             # The rule may have been edited since this process imported it (a resumed run).
