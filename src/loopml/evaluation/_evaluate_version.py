@@ -30,9 +30,13 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from loopml.core import InvalidValueError
+from loopml.evaluation._evaluation_parts import (
+    comparison_metrics,
+    explain_and_check,
+    slice_metric,
+)
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
 
     from loopml.evaluation._behaviour import BehaviourSuite
@@ -47,9 +51,6 @@ if TYPE_CHECKING:
 _EXPLAIN_ROWS = 2000
 # Behavioural tests edit and re-score rows: the first few thousand show a broken invariance.
 _BEHAVIOUR_ROWS = 2000
-# The permutation importance (a score drop) the top feature needs before "the model leans on
-# it almost alone" is worth saying: below it, a ratio between two tiny drops is noise.
-MIN_SHORTCUT_IMPORTANCE = 0.01
 
 
 @dataclass(frozen=True)
@@ -97,52 +98,12 @@ def _check_columns(
 
 
 def _resolve(reference: str, stores: Stores) -> ModelVersion:
-    from loopml.registry import get_model_version, parse_model_uri
+    """The version a URI or a name stands for, read the way ``load_model`` reads it."""
+    from loopml.registry import get_model_version
+    from loopml.registry._load import model_reference
 
-    if not isinstance(reference, str) or not reference:
-        raise InvalidValueError(f"model must be a models:/ URI or a name, got {reference!r}")
-    uri = parse_model_uri(reference) if ":" in reference else None
-    if uri is None:
-        return get_model_version(reference, "latest", stores=stores)
+    uri = model_reference(reference)
     return get_model_version(uri.name, uri.version or uri.alias or "latest", stores=stores)
-
-
-def positive_scores(model: Any, X: pd.DataFrame) -> np.ndarray | None:
-    """A binary classifier's scores for its second (positive) class; None for anything else."""
-    import numpy as np
-
-    if not hasattr(model, "predict_proba"):
-        return None
-    proba = np.asarray(model.predict_proba(X), dtype=float)
-    return proba[:, 1] if proba.ndim == 2 and proba.shape[1] == 2 else None
-
-
-def slice_metric(headline: str, task: str, scores: Any) -> str:
-    """The metric slices are measured with: the headline when it can be bootstrapped per slice
-    (ROC/PR AUC only with scores), else accuracy (classification) or MAE (regression)."""
-    from loopml.evaluation._bootstrap import BOOTSTRAP_METRICS
-
-    if headline in BOOTSTRAP_METRICS and not (headline in ("roc_auc", "pr_auc") and scores is None):
-        return headline
-    return "accuracy" if task == "classification" else "mae"
-
-
-def shortcut_metric(metrics: Mapping[str, float], task: str) -> str:
-    """The score a one-feature model is held against in the shortcut check."""
-    if task == "classification":
-        return "roc_auc" if "roc_auc" in metrics else "accuracy"
-    return "r2"
-
-
-def comparison_metrics(task: str, binary: bool, gate_metrics: Sequence[str] = ()) -> list[str]:
-    """The metrics a champion/challenger comparison reports: the task's usual ones and every
-    metric a gate rule names."""
-    default = (
-        ["accuracy", "f1"]
-        if binary
-        else (["accuracy"] if task == "classification" else ["rmse", "mae", "r2"])
-    )
-    return sorted(set(default) | set(gate_metrics))
 
 
 def evaluate_version(
@@ -238,20 +199,23 @@ def evaluate_version(
         groups={"drop": drop, "slices": slices, "sensitive_features": sensitive},
     )
     y = frame[target].reset_index(drop=True)
-    task_guess = "regression" if pd.api.types.is_float_dtype(y) and y.nunique() > 20 else None
-    if sensitive and (task_guess == "regression" or y.nunique() != 2):
+    if sensitive and y.nunique() != 2:  # a regression target has many values, not two
         raise InvalidValueError(
             "sensitive_features: the fairness report is for binary classifiers; "
             f"{target!r} has {y.nunique()} distinct values"
         )
 
-    parts = ["scoring"]
-    parts += ["slices"] * bool(slices) + ["fairness"] * bool(sensitive)
-    parts += ["comparison"] * (champion is not None) + ["behaviour"] * (behaviour is not None)
-    parts += ["explanations"] * explain + ["storing the report"]
+    asked = {
+        "slices": bool(slices),
+        "fairness": bool(sensitive),
+        "comparison": champion is not None,
+        "behaviour": behaviour is not None,
+        "explanations": explain,
+    }
+    parts = ["scoring", *(part for part, wanted in asked.items() if wanted), "storing the report"]
 
     def announce(part: str) -> None:
-        if progress is not None:
+        if progress is not None:  # "done" is past the last part
             progress(part, parts.index(part) if part in parts else len(parts), len(parts))
 
     announce("scoring")
@@ -396,39 +360,6 @@ def _evaluate(model: Any, X: pd.DataFrame, y: pd.Series, target: str) -> Any:
     from loopml.evaluation._model_evaluation import evaluate_model
 
     return evaluate_model(model, X.assign(**{target: y.to_numpy()}), target=target)
-
-
-def explain_and_check(
-    model: Any,
-    X: pd.DataFrame,
-    y: pd.Series,
-    metrics: Mapping[str, float],
-    task: str,
-    *,
-    sample_rows: int | None = None,
-    progress: bool = True,
-) -> tuple[Any, list[Any]]:
-    """Explanations (SHAP, permutation importance) and the shortcut/leakage warnings drawn
-    from them, on a seeded ``sample_rows`` of the rows when given (all of them otherwise)."""
-    from loopml.evaluation._explain import explain_model
-    from loopml.evaluation._shortcuts import shortcut_warnings
-
-    if sample_rows is not None and len(X) > sample_rows:
-        sample = X.sample(n=sample_rows, random_state=0).index
-        X, y = X.loc[sample].reset_index(drop=True), y.loc[sample].reset_index(drop=True)
-    explanations = explain_model(model, X, y, progress=progress)
-    importance = explanations.permutation.set_index("feature")["importance_mean"]
-    metric = shortcut_metric(metrics, task)
-    warnings = shortcut_warnings(
-        X,
-        y,
-        task=task,
-        importance=importance,
-        full_score=metrics.get(metric),
-        metric=metric,
-        min_importance=MIN_SHORTCUT_IMPORTANCE,
-    )
-    return explanations, warnings
 
 
 def _store(

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from loopml.core import LoopmlError, NotFoundError
-from loopml.evaluation._evaluate_version import positive_scores
+from loopml.evaluation._evaluation_parts import positive_scores
 from loopml.pipelines._fitted_models import load_fitted
 from loopml.pipelines._steps import StepContext
 from loopml.tracking import get_run, start_run
@@ -32,7 +32,7 @@ def _slices(
     project: Any, test: pd.DataFrame, y: pd.Series, predicted: np.ndarray, scores: Any, task: str
 ) -> pd.DataFrame | None:
     from loopml.evaluation import slice_metrics
-    from loopml.evaluation._evaluate_version import slice_metric
+    from loopml.evaluation._evaluation_parts import slice_metric
     from loopml.pipelines._project_settings import primary_metric
 
     if not project.evaluate.slices:
@@ -100,7 +100,7 @@ def _behaviour(project: Any, model: Any, X: pd.DataFrame, folder: Path) -> Any:
 def _explanations(
     project: Any, model: Any, X: pd.DataFrame, y: pd.Series, metrics: Mapping[str, float], task: str
 ) -> tuple[Any, list[Any]]:
-    from loopml.evaluation._evaluate_version import explain_and_check
+    from loopml.evaluation._evaluation_parts import explain_and_check
 
     if not project.evaluate.explain:
         return None, []
@@ -120,7 +120,7 @@ def _champion_comparison(
 ) -> tuple[Any, Any, str | None]:
     """Compare with the current champion and apply the gate; (comparison, verdict, note)."""
     from loopml.evaluation import Gate, compare_models, record_gate_verdict
-    from loopml.evaluation._evaluate_version import comparison_metrics
+    from loopml.evaluation._evaluation_parts import comparison_metrics
     from loopml.registry import load_model
 
     try:

@@ -41,7 +41,7 @@ def load_model(uri_or_name: str | ModelUri | ModelVersion, *, stores: Stores | N
         ModelLoadError: the flavor refuses the files (types not recorded at registration,
             an unknown format) or cannot rebuild the model (a missing package or class).
     """
-    reference = _reference(uri_or_name)
+    reference = model_reference(uri_or_name)
     stores = stores or default_stores()
     with stores.metadata.session() as session:
         model_row = find_model_row(session, reference.name)
@@ -55,7 +55,8 @@ def load_model(uri_or_name: str | ModelUri | ModelVersion, *, stores: Stores | N
         )
 
 
-def _reference(uri_or_name: str | ModelUri | ModelVersion) -> ModelUri:
+def model_reference(uri_or_name: str | ModelUri | ModelVersion) -> ModelUri:
+    """What ``load_model`` accepts, as a :class:`ModelUri` (a bare name: its latest version)."""
     if isinstance(uri_or_name, ModelUri):
         return uri_or_name
     if isinstance(uri_or_name, ModelVersion):
